@@ -16,8 +16,10 @@ export interface Request {
   readonly path: string;
   /** The path as Envoy sent it, query string removed (for the audit log). */
   readonly rawPath: string;
-  /** Whether the request target carried a query string (its contents are never kept). */
+  /** Whether the request target carried a query string (its values are never kept). */
   readonly hasQuery: boolean;
+  /** Names of the query parameters (at most 64), e.g. to refuse `access_token`; never their values. */
+  readonly queryKeys: readonly string[];
   readonly host: string;
   /** Lower-case header names → values (Envoy merges repeats with ','). */
   readonly headers: ReadonlyMap<string, string>;
@@ -60,6 +62,8 @@ export interface Decision {
   readonly selectedBy: SelectedBy;
   /** The allowing rule (first in file order), '' for denies. */
   readonly rule: string;
+  /** Index of the allow entry that held in `rule` (for the inventory's unused grants), -1 for denies. */
+  readonly entry: number;
   /** Names of the rules whose methods select the request. */
   readonly matchedRules: readonly string[];
   /** Whether the upstream may see the authorization header (service `forwardToken`). */

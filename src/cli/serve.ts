@@ -1,0 +1,49 @@
+// `tollgate serve`: config → logger → running server, plus the process signals (SIGHUP reload,
+// SIGTERM/SIGINT bounded drain). Start-up problems exit 2 with a clear message.
+
+import { parseServeArgs } from '../config/config.js';
+import { createLogger } from '../observability/logger.js';
+import { startTollgate } from '../server/app.js';
+import { SERVE_USAGE } from './usage.js';
+
+/** Resolves with -1 once serving (the process then lives until a signal), or an exit code. */
+export async function serve(argv: readonly string[]): Promise<number> {
+  const parsed = parseServeArgs(argv);
+  if (parsed.ok === 'help') {
+    process.stdout.write(SERVE_USAGE);
+    return 0;
+  }
+  if (!parsed.ok) {
+    for (const e of parsed.errors) process.stderr.write(`tollgate serve: ${e}\n`);
+    return 2;
+  }
+  const config = parsed.config;
+  const logger = createLogger({ level: config.logLevel });
+  const started = await startTollgate(config, logger);
+  if (!started.ok) {
+    for (const p of started.problems) process.stderr.write(`${p}\n`);
+    process.stderr.write(`tollgate serve: the policy set in ${config.policiesDir} is invalid; not starting\n`);
+    return 2;
+  }
+  const { tollgate } = started;
+  logger.info({ grpc: tollgate.grpc.address, admin: tollgate.admin.address, policies: config.policiesDir }, 'tollgate serving');
+  process.on('SIGHUP', () => {
+    logger.info({}, 'SIGHUP: reloading policies');
+    tollgate.reload().catch((err: unknown) => logger.error({ err }, 'reload failed'));
+  });
+  const stop = (signal: string): void => {
+    logger.info({ signal, drainMs: config.drainMs }, 'draining');
+    const hard = setTimeout(() => process.exit(0), config.drainMs + 1000);
+    hard.unref();
+    tollgate.drain().then(
+      () => {
+        logger.info({}, 'drained; exiting');
+        process.exit(0);
+      },
+      () => process.exit(0),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return -1;
+}

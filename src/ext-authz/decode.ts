@@ -1,0 +1,154 @@
+// CheckRequest (as @grpc/proto-loader decodes it) → our readonly Request. Reads only the fields a
+// decision needs, defends against every missing or odd field, and never throws: a request that
+// cannot be decided carries a `problem` instead. It does not verify identities or pick policies.
+
+import type { Request, RequestProblem } from '../decision/types.js';
+import { normalizePath } from './path.js';
+
+/** The proto-loader object shapes we read (keepCase, defaults off: anything may be absent). */
+interface WireAddress {
+  socket_address?: { address?: string; port_value?: number };
+  pipe?: { path?: string };
+}
+interface WirePeer {
+  address?: WireAddress;
+  principal?: string;
+  certificate?: string;
+}
+interface WireHttp {
+  id?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  header_map?: { headers?: { key?: string; value?: string; raw_value?: Uint8Array }[] };
+  path?: string;
+  host?: string;
+}
+export interface WireCheckRequest {
+  attributes?: {
+    source?: WirePeer;
+    destination?: WirePeer;
+    request?: { http?: WireHttp };
+    context_extensions?: Record<string, string>;
+  };
+}
+
+export interface DecodeLimits {
+  /** Headers beyond this many are refused (malformed_request). */
+  readonly maxHeaders: number;
+  /** Total bytes of header names and values considered. */
+  readonly maxHeaderBytes: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({ maxHeaders: 256, maxHeaderBytes: 65536 });
+
+const EMPTY_MAP: ReadonlyMap<string, string> = new Map();
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function addressOf(peer: WirePeer | undefined): string {
+  const a = peer?.address;
+  if (a === undefined || a === null) return '';
+  const sock = a.socket_address;
+  if (sock !== undefined && sock !== null) {
+    const host = str(sock.address);
+    const port = typeof sock.port_value === 'number' ? sock.port_value : 0;
+    return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  }
+  const pipe = str(a.pipe?.path);
+  return pipe === '' ? '' : `unix:${pipe}`;
+}
+
+type HeaderResult = { headers: ReadonlyMap<string, string> } | { problem: RequestProblem };
+
+/** Lower-case header map; repeats merged with ',' as Envoy does for the `headers` field. */
+function decodeHeaders(http: WireHttp, limits: DecodeLimits): HeaderResult {
+  const out = new Map<string, string>();
+  let bytes = 0;
+  const add = (rawKey: unknown, value: string): RequestProblem | undefined => {
+    if (typeof rawKey !== 'string' || rawKey === '') return undefined;
+    const key = rawKey.toLowerCase();
+    bytes += key.length + value.length;
+    if (bytes > limits.maxHeaderBytes) return { reason: 'malformed_request', detail: 'headers_too_large' };
+    const prev = out.get(key);
+    out.set(key, prev === undefined ? value : `${prev},${value}`);
+    if (out.size > limits.maxHeaders) return { reason: 'malformed_request', detail: 'too_many_headers' };
+    return undefined;
+  };
+  const map = http.headers;
+  if (map !== undefined && map !== null && typeof map === 'object') {
+    for (const key in map) {
+      const problem = add(key, str(map[key]));
+      if (problem !== undefined) return { problem };
+    }
+  }
+  const list = http.header_map?.headers;
+  if (Array.isArray(list)) {
+    for (const h of list) {
+      const value = h.raw_value instanceof Uint8Array && h.raw_value.length > 0 ? Buffer.from(h.raw_value).toString('latin1') : str(h.value);
+      const problem = add(h.key, value);
+      if (problem !== undefined) return { problem };
+    }
+  }
+  return { headers: out.size === 0 ? EMPTY_MAP : out };
+}
+
+function stringMap(record: Record<string, string> | undefined): ReadonlyMap<string, string> {
+  if (record === undefined || record === null || typeof record !== 'object') return EMPTY_MAP;
+  const out = new Map<string, string>();
+  for (const key in record) out.set(key, str(record[key]));
+  return out;
+}
+
+/** `pkg.Service/Method` for a gRPC request (content-type application/grpc*, path /a.B/C), else undefined. */
+export function grpcMethodOf(contentType: string | undefined, path: string): string | undefined {
+  if (contentType === undefined || !contentType.startsWith('application/grpc')) return undefined;
+  const slash = path.indexOf('/', 1);
+  if (slash <= 1 || slash === path.length - 1 || path.indexOf('/', slash + 1) !== -1) return undefined;
+  return path.slice(1);
+}
+
+const BLANK: Omit<Request, 'problem'> = Object.freeze({
+  method: '', path: '', rawPath: '', hasQuery: false, queryKeys: Object.freeze([]) as readonly string[], host: '',
+  headers: EMPTY_MAP, grpcMethod: undefined, sourcePrincipal: '', sourceCertificate: '', sourceAddress: '',
+  destinationPrincipal: '', contextExtensions: EMPTY_MAP, requestId: '',
+});
+
+function malformed(detail: string, partial: Partial<Request> = {}): Request {
+  return { ...BLANK, ...partial, problem: { reason: 'malformed_request', detail } };
+}
+
+export function decodeCheckRequest(wire: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Request {
+  if (wire === null || typeof wire !== 'object') return malformed('no_request');
+  const attrs = (wire as WireCheckRequest).attributes;
+  if (attrs === undefined || attrs === null || typeof attrs !== 'object') return malformed('no_attributes');
+  const peerParts = {
+    sourcePrincipal: str(attrs.source?.principal),
+    sourceCertificate: str(attrs.source?.certificate),
+    sourceAddress: addressOf(attrs.source),
+    destinationPrincipal: str(attrs.destination?.principal),
+    contextExtensions: stringMap(attrs.context_extensions),
+  };
+  const http = attrs.request?.http;
+  if (http === undefined || http === null || typeof http !== 'object') return malformed('no_http_request', peerParts);
+  const decoded = decodeHeaders(http, limits);
+  if ('problem' in decoded) return { ...BLANK, ...peerParts, problem: decoded.problem };
+  const headers = decoded.headers;
+  const method = str(http.method);
+  const target = normalizePath(str(http.path));
+  const requestId = headers.get('x-request-id') ?? str(http.id);
+  const base = {
+    ...peerParts,
+    method,
+    host: str(http.host) || (headers.get(':authority') ?? headers.get('host') ?? ''),
+    headers,
+    requestId,
+    rawPath: target.rawPath,
+    hasQuery: target.hasQuery,
+    queryKeys: target.queryKeys,
+  };
+  if (method === '') return { ...BLANK, ...base, path: '', grpcMethod: undefined, problem: { reason: 'malformed_request', detail: 'no_method' } };
+  if (!target.ok) return { ...BLANK, ...base, path: '', grpcMethod: undefined, problem: { reason: target.reason, detail: target.detail } };
+  return { ...base, path: target.path, grpcMethod: grpcMethodOf(headers.get('content-type'), target.path), problem: undefined };
+}

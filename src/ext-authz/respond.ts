@@ -1,0 +1,128 @@
+// Decision → CheckResponse (product.md §3): OK with audit headers and spoof removal, or a denied
+// HTTP response with status, JSON body and decision id. Every response sets `status` explicitly.
+// It makes no decisions and never reveals policy contents or token details.
+
+import { randomUUID } from 'node:crypto';
+import { DENY_REASONS, GRPC_OK } from '../decision/reasons.js';
+import type { Decision, Request } from '../decision/types.js';
+import type { Identity } from '../identity/types.js';
+
+const OVERWRITE_IF_EXISTS_OR_ADD = 2;
+const TOLLGATE_PREFIX = 'x-tollgate-';
+export const HEADER_DECISION_ID = 'x-tollgate-decision-id';
+export const HEADER_CALLER = 'x-tollgate-caller';
+export const HEADER_RULE = 'x-tollgate-rule';
+export const HEADER_SHADOW_DENY = 'x-tollgate-shadow-deny';
+
+export interface WireHeaderOption {
+  header: { key: string; value: string };
+  append_action: number;
+}
+export interface WireStruct {
+  fields: Record<string, { stringValue: string }>;
+}
+export interface WireCheckResponse {
+  status: { code: number; message?: string };
+  ok_response?: { headers: WireHeaderOption[]; headers_to_remove: string[] };
+  denied_response?: { status: { code: number }; headers: WireHeaderOption[]; body: string };
+  dynamic_metadata: WireStruct;
+}
+
+const MAX_REQUEST_ID = 128;
+const ID_CHARS = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-') ID_CHARS[c.charCodeAt(0)] = 1;
+
+/** The request's x-request-id when present and sane, else a fresh random id. */
+export function decisionIdFor(requestId: string): string {
+  if (requestId.length === 0 || requestId.length > MAX_REQUEST_ID) return randomUUID();
+  for (let i = 0; i < requestId.length; i++) {
+    const c = requestId.charCodeAt(i);
+    if (c >= 128 || ID_CHARS[c] !== 1) return randomUUID();
+  }
+  return requestId;
+}
+
+/** Header-safe: anything outside visible ASCII is percent-encoded (a token `sub` can hold anything). */
+export function headerSafe(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e || c === 0x25) return encodeURIComponent(value);
+  }
+  return value;
+}
+
+/** The caller as headers and logs name it: the SPIFFE ID, else `<issuer>:<sub>` for a token-only caller. */
+export function callerOf(identity: Identity | undefined): string {
+  if (identity === undefined) return '';
+  if (identity.peer !== undefined) return identity.peer.spiffeId;
+  const token = identity.token;
+  if (token === undefined) return '';
+  return token.svid !== undefined ? token.svid.spiffeId : `${token.issuer}:${token.sub}`;
+}
+
+function header(key: string, value: string): WireHeaderOption {
+  return { header: { key, value }, append_action: OVERWRITE_IF_EXISTS_OR_ADD };
+}
+
+function metadata(decisionId: string, decision: Decision, caller: string): WireStruct {
+  return {
+    fields: {
+      decision_id: { stringValue: decisionId },
+      decision: { stringValue: decision.verdict },
+      service: { stringValue: decision.service },
+      rule: { stringValue: decision.rule },
+      caller: { stringValue: caller },
+      reason: { stringValue: decision.reason },
+    },
+  };
+}
+
+/** Incoming x-tollgate-* headers we do not set ourselves, plus authorization when not forwarded. */
+function headersToRemove(request: Request | undefined, set: readonly string[], dropAuthorization: boolean): string[] {
+  const remove: string[] = [];
+  if (request !== undefined) {
+    for (const key of request.headers.keys()) {
+      if (key.startsWith(TOLLGATE_PREFIX) && !set.includes(key)) remove.push(key);
+    }
+  }
+  if (dropAuthorization) remove.push('authorization');
+  return remove;
+}
+
+export function allowResponse(decisionId: string, decision: Decision, request: Request | undefined, identity: Identity | undefined): WireCheckResponse {
+  const caller = callerOf(identity);
+  const headers = [header(HEADER_DECISION_ID, decisionId)];
+  if (caller !== '') headers.push(header(HEADER_CALLER, headerSafe(caller)));
+  if (decision.verdict === 'shadow_deny') headers.push(header(HEADER_SHADOW_DENY, decision.reason));
+  else headers.push(header(HEADER_RULE, `${decision.service}/${decision.rule}`));
+  const set = headers.map((h) => h.header.key);
+  const dropAuthorization = !decision.forwardToken && request !== undefined && request.headers.has('authorization');
+  return {
+    status: { code: GRPC_OK },
+    ok_response: { headers, headers_to_remove: headersToRemove(request, set, dropAuthorization) },
+    dynamic_metadata: metadata(decisionId, decision, caller),
+  };
+}
+
+function wwwAuthenticate(decision: Decision): string {
+  const realm = decision.service === '' ? 'tollgate' : decision.service;
+  return decision.reason === 'invalid_token' ? `Bearer realm="${realm}", error="invalid_token"` : `Bearer realm="${realm}"`;
+}
+
+export function denyResponse(decisionId: string, decision: Decision, identity: Identity | undefined): WireCheckResponse {
+  const reason = decision.reason === 'allow' ? 'internal_error' : decision.reason;
+  const info = DENY_REASONS[reason];
+  const headers = [header('content-type', 'application/json'), header(HEADER_DECISION_ID, decisionId)];
+  if (info.http === 401) headers.push(header('www-authenticate', wwwAuthenticate(decision)));
+  const body = JSON.stringify({ error: info.http === 401 ? 'unauthenticated' : 'forbidden', reason, decision_id: decisionId });
+  return {
+    status: { code: info.grpc, message: reason },
+    denied_response: { status: { code: info.http }, headers, body },
+    dynamic_metadata: metadata(decisionId, decision, callerOf(identity)),
+  };
+}
+
+/** The one place a Decision becomes a CheckResponse. */
+export function toCheckResponse(decisionId: string, decision: Decision, request: Request | undefined, identity: Identity | undefined): WireCheckResponse {
+  return decision.verdict === 'deny' ? denyResponse(decisionId, decision, identity) : allowResponse(decisionId, decision, request, identity);
+}
