@@ -19,17 +19,28 @@ export async function serve(argv: readonly string[]): Promise<number> {
   }
   const config = parsed.config;
   const logger = createLogger({ level: config.logLevel });
-  const started = await startTollgate(config, logger);
+  let started;
+  try {
+    started = await startTollgate(config, logger);
+  } catch (err) {
+    // e.g. the address is in use: exit at once, whatever was already opened.
+    process.stderr.write(`tollgate serve: cannot start: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   if (!started.ok) {
     for (const p of started.problems) process.stderr.write(`${p}\n`);
-    process.stderr.write(`tollgate serve: the policy set in ${config.policiesDir} is invalid; not starting\n`);
-    return 2;
+    process.stderr.write(`tollgate serve: not starting: the configuration above is invalid (policies: ${config.policiesDir})\n`);
+    process.exit(2);
   }
   const { tollgate } = started;
   logger.info({ grpc: tollgate.grpc.address, admin: tollgate.admin.address, policies: config.policiesDir }, 'tollgate serving');
   process.on('SIGHUP', () => {
     logger.info({}, 'SIGHUP: reloading policies');
     tollgate.reload().catch((err: unknown) => logger.error({ err }, 'reload failed'));
+  });
+  process.on('SIGUSR2', () => {
+    logger.info({}, 'SIGUSR2: reopening the audit file');
+    tollgate.reopenAudit();
   });
   const stop = (signal: string): void => {
     logger.info({ signal, drainMs: config.drainMs }, 'draining');

@@ -119,7 +119,11 @@ function malformed(detail: string, partial: Partial<Request> = {}): Request {
   return { ...BLANK, ...partial, problem: { reason: 'malformed_request', detail } };
 }
 
+/** What the gRPC layer hands over when the bytes were not a CheckRequest at all. */
+export const UNDECODABLE: unknown = Object.freeze({ undecodable: true });
+
 export function decodeCheckRequest(wire: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Request {
+  if (wire === UNDECODABLE) return malformed('undecodable_protobuf');
   if (wire === null || typeof wire !== 'object') return malformed('no_request');
   const attrs = (wire as WireCheckRequest).attributes;
   if (attrs === undefined || attrs === null || typeof attrs !== 'object') return malformed('no_attributes');

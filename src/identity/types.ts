@@ -4,7 +4,8 @@
 
 import type { DenyReason } from '../decision/reasons.js';
 
-export type PeerSource = 'principal' | 'certificate' | 'xfcc';
+/** `jwt-svid`: the SPIFFE ID in a verified JWT-SVID's `sub` (VerifiedToken.svid), not an mTLS peer. */
+export type PeerSource = 'principal' | 'certificate' | 'xfcc' | 'jwt-svid';
 
 export interface PeerIdentity {
   /** The full, valid SPIFFE ID, e.g. spiffe://example.org/ns/billing/sa/reporter */

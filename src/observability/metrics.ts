@@ -17,6 +17,10 @@ export interface Metrics {
   observeDecision(service: string, verdict: Verdict, reason: Reason, seconds: number): void;
   cacheRequest(cache: 'decision' | 'token', result: 'hit' | 'miss'): void;
   jwksRefresh(issuer: string, result: 'ok' | 'error' | 'unchanged'): void;
+  /**
+   * The key set in use for `issuer` is `seconds` old now (0 right after a fetch). The gauge keeps
+   * ageing by itself: it is computed at scrape time, so one call per key-set change is enough.
+   */
   jwksAge(issuer: string, seconds: number): void;
   policyReload(result: 'ok' | 'error', generation?: number): void;
   auditDropped(count?: number): void;
@@ -28,13 +32,38 @@ interface Bound {
   readonly counter: { inc(): void };
 }
 
+/**
+ * A safety net under the rule that the service label holds configured names only: should a bug
+ * ever pass request-controlled names, series stay bounded (further names are recorded as '').
+ */
+export const MAX_SERVICE_LABELS = 1000;
+
+/** service → verdict → reason → bound children: tuple-keyed, no key string built per request. */
+type BoundIndex = Map<string, Map<Verdict, Map<Reason, Bound>>>;
+
+function nested<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+type DecisionPart = Pick<Metrics, 'observeDecision' | 'cacheRequest'>;
+type TrustPart = Pick<Metrics, 'jwksRefresh' | 'jwksAge' | 'policyReload'>;
+type TrailPart = Pick<Metrics, 'auditDropped' | 'inventoryEvicted'>;
+
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  return Object.freeze({ registry, ...decisionMetrics(registry), ...trustMetrics(registry), ...trailMetrics(registry) });
+}
 
+function decisionMetrics(registry: Registry): DecisionPart {
   const duration = new Histogram({
     name: 'tollgate_check_duration_seconds',
-    help: 'Time from receiving a Check to having its response, by service and decision.',
+    help: 'Server-side decision time (decoded CheckRequest to response object), by service and decision.',
     labelNames: ['service', 'decision'] as const,
     buckets: [...CHECK_DURATION_BUCKETS],
     registers: [registry],
@@ -51,18 +80,70 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     labelNames: ['cache', 'result'] as const,
     registers: [registry],
   });
+  // All four cache series exist from the start (prom-client creates a series on its first inc).
+  const child = (c: 'decision' | 'token', r: 'hit' | 'miss') => {
+    const bound = cache.labels(c, r);
+    bound.inc(0);
+    return bound;
+  };
+  const cacheBound = {
+    decision: { hit: child('decision', 'hit'), miss: child('decision', 'miss') },
+    token: { hit: child('token', 'hit'), miss: child('token', 'miss') },
+  };
+  const bound: BoundIndex = new Map();
+  return {
+    observeDecision(service: string, verdict: Verdict, reason: Reason, seconds: number): void {
+      const label = bound.has(service) || bound.size < MAX_SERVICE_LABELS ? service : '';
+      const byVerdict = nested(bound, label, () => new Map<Verdict, Map<Reason, Bound>>());
+      const byReason = nested(byVerdict, verdict, () => new Map<Reason, Bound>());
+      const b = nested(byReason, reason, () => ({
+        histogram: duration.labels(label, verdict),
+        counter: decisions.labels(label, verdict, reason),
+      }));
+      b.histogram.observe(seconds);
+      b.counter.inc();
+    },
+    cacheRequest(c: 'decision' | 'token', result: 'hit' | 'miss'): void {
+      cacheBound[c][result].inc();
+    },
+  };
+}
+
+/** Key sets and policy loads: off the request path, so labels are bound on first use. */
+function trustMetrics(registry: Registry): TrustPart {
   const jwksRefresh = new Counter({
     name: 'tollgate_jwks_refresh_total',
     help: 'JWKS loads and refreshes by issuer and result (ok|error|unchanged).',
     labelNames: ['issuer', 'result'] as const,
     registers: [registry],
   });
-  const jwksAge = new Gauge({
+  // Epoch ms at which each issuer's key set in use was fetched; the age is computed at scrape.
+  const keySetSince = new Map<string, number>();
+  new Gauge({
     name: 'tollgate_jwks_age_seconds',
     help: 'Age of the key set in use, by issuer.',
     labelNames: ['issuer'] as const,
     registers: [registry],
+    collect() {
+      const now = Date.now();
+      for (const [issuer, since] of keySetSince) this.labels(issuer).set(Math.max(0, (now - since) / 1000));
+    },
   });
+  const policy = policyMetrics(registry);
+  const jwksBound = new Map<string, Map<string, { inc(): void }>>();
+  return {
+    jwksRefresh(issuer: string, result: 'ok' | 'error' | 'unchanged'): void {
+      const byResult = nested(jwksBound, issuer, () => new Map<string, { inc(): void }>());
+      nested(byResult, result, () => jwksRefresh.labels(issuer, result)).inc();
+    },
+    jwksAge(issuer: string, seconds: number): void {
+      keySetSince.set(issuer, Date.now() - seconds * 1000);
+    },
+    policyReload: policy,
+  };
+}
+
+function policyMetrics(registry: Registry): Metrics['policyReload'] {
   const reloads = new Counter({
     name: 'tollgate_policy_reloads_total',
     help: 'Policy set loads by result (ok|error).',
@@ -79,9 +160,20 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     help: 'Unix time of the last good policy load.',
     registers: [registry],
   });
+  for (const result of ['ok', 'error'] as const) reloads.labels(result).inc(0);
+  return (result: 'ok' | 'error', gen?: number): void => {
+    reloads.labels(result).inc();
+    if (result === 'ok' && gen !== undefined) {
+      generation.set(gen);
+      lastLoad.set(Date.now() / 1000);
+    }
+  };
+}
+
+function trailMetrics(registry: Registry): TrailPart {
   const dropped = new Counter({
     name: 'tollgate_audit_dropped_total',
-    help: 'Audit lines dropped because the destination could not keep up.',
+    help: 'Audit lines dropped because the destination could not keep up, failed or was closed.',
     registers: [registry],
   });
   const evicted = new Counter({
@@ -89,52 +181,12 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     help: 'Inventory edges evicted to keep the inventory bounded.',
     registers: [registry],
   });
-  // Make the zero-valued series visible from the start.
-  for (const result of ['ok', 'error'] as const) reloads.labels(result);
-  for (const c of ['decision', 'token'] as const) for (const r of ['hit', 'miss'] as const) cache.labels(c, r);
-
-  const bound = new Map<string, Bound>();
-  const cacheBound = new Map<string, { inc(): void }>();
-
-  return Object.freeze({
-    registry,
-    observeDecision(service: string, verdict: Verdict, reason: Reason, seconds: number): void {
-      const key = `${service}\u0000${verdict}\u0000${reason}`;
-      let b = bound.get(key);
-      if (b === undefined) {
-        b = { histogram: duration.labels(service, verdict), counter: decisions.labels(service, verdict, reason) };
-        bound.set(key, b);
-      }
-      b.histogram.observe(seconds);
-      b.counter.inc();
-    },
-    cacheRequest(c: 'decision' | 'token', result: 'hit' | 'miss'): void {
-      const key = `${c}:${result}`;
-      let child = cacheBound.get(key);
-      if (child === undefined) {
-        child = cache.labels(c, result);
-        cacheBound.set(key, child);
-      }
-      child.inc();
-    },
-    jwksRefresh(issuer: string, result: 'ok' | 'error' | 'unchanged'): void {
-      jwksRefresh.labels(issuer, result).inc();
-    },
-    jwksAge(issuer: string, seconds: number): void {
-      jwksAge.labels(issuer).set(seconds);
-    },
-    policyReload(result: 'ok' | 'error', gen?: number): void {
-      reloads.labels(result).inc();
-      if (result === 'ok' && gen !== undefined) {
-        generation.set(gen);
-        lastLoad.set(Date.now() / 1000);
-      }
-    },
+  return {
     auditDropped(count = 1): void {
       dropped.inc(count);
     },
     inventoryEvicted(count = 1): void {
       evicted.inc(count);
     },
-  });
+  };
 }

@@ -12,6 +12,12 @@ export interface JwksSource {
   readonly refreshMs: number;
   readonly cooldownMs: number;
   readonly timeoutMs: number;
+  /**
+   * Public keys of the `file` source as the loader read them together with the rest of the set
+   * (private members stripped), so a key change swaps in atomically with the policies. Absent for
+   * url sources.
+   */
+  readonly fileKeys?: readonly object[];
 }
 
 export interface IssuerConfig {
@@ -66,6 +72,8 @@ export interface CompiledRuleInfo {
   readonly name: string;
   readonly mode: Mode;
   readonly position: SourcePosition;
+  /** One human-readable line per `allow` entry, in file order (e.g. `spiffe=spiffe://example.org/ns/ops/*`). */
+  readonly allowEntries: readonly string[];
 }
 
 export interface PolicySnapshot {

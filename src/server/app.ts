@@ -11,7 +11,7 @@ import { createDecisionCache } from '../decision/cache.js';
 import { createIdentifier } from '../identity/identify.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { createAuditLog } from '../observability/audit.js';
-import { createInventory } from '../observability/inventory.js';
+import { createInventory, inventoryDocument, unusedDocument } from '../observability/inventory.js';
 import { createRecorder } from '../observability/recorder.js';
 import { createCheckHandler, type Engine } from './check-handler.js';
 import { startGrpcServer, type GrpcServer } from './grpc.js';
@@ -21,6 +21,8 @@ export interface Tollgate {
   readonly grpc: GrpcServer;
   readonly admin: AdminServer;
   readonly metrics: Metrics;
+  /** Reopen the audit file (log rotation: SIGUSR2). */
+  reopenAudit(): void;
   /** Re-read the policy directory now (SIGHUP). */
   reload(): Promise<boolean>;
   /** Health NOT_SERVING, /readyz 503, finish in-flight checks, close everything. */
@@ -46,9 +48,16 @@ export async function startTollgate(config: ServerConfig, logger: Logger): Promi
     cache.clear();
     identifier.configure(snapshot.trust).catch((err: unknown) => logger.error({ err }, 'reconfiguring identity failed'));
   });
-  const audit = createAuditLog({ file: config.auditFile, sampleAllow: config.auditSampleAllow, failClosed: config.auditFailClosed, metrics });
-  const inventory = createInventory({ metrics });
-  const recorder = createRecorder({ audit, metrics, inventory });
+  const audit = createAuditLog({ file: config.auditFile, sampleAllow: config.auditSampleAllow, failClosed: config.auditFailClosed, metrics, logger });
+  try {
+    await audit.ready();
+  } catch (err) {
+    store.close();
+    identifier.close();
+    return { ok: false, problems: [`--audit-file ${config.auditFile ?? ''}: ${(err as Error).message}`] };
+  }
+  const inventory = createInventory({ metrics, policy: () => store.current() });
+  const recorder = createRecorder({ audit, metrics, inventory, logger });
   const engine: Engine = { select: selectService, decide: (r, i, s, sel) => cache.decide(r, i, s, sel) };
   const check = createCheckHandler({
     policies: store, engine, identity: identifier, recorder,
@@ -60,12 +69,13 @@ export async function startTollgate(config: ServerConfig, logger: Logger): Promi
   const admin = await startAdminServer(config.admin, {
     registry: metrics.registry,
     ready: () => !draining && store.current().generation > 0,
-    inventory: () => ({ edges: inventory.edges(), evicted: inventory.evicted }),
-    unused: () => ({ unused: inventory.unused(store.current()) }),
+    inventory: () => inventoryDocument(inventory),
+    unused: () => unusedDocument(inventory, store.current()),
   });
   store.watch();
   const tollgate: Tollgate = {
     grpc, admin, metrics,
+    reopenAudit: () => audit.reopen(),
     async reload(): Promise<boolean> {
       const result = await store.load();
       return result.ok;

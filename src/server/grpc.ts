@@ -1,12 +1,13 @@
 // The gRPC listener: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health on one
 // address (host:port or unix:/path). It only adapts grpc-js to the Check orchestrator.
 
-import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerUnaryCall, type ServiceDefinition, type sendUnaryData } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { authorizationService, AUTHORIZATION_SERVICE } from '../ext-authz/proto.js';
 import { denyResponse, decisionIdFor, type WireCheckResponse } from '../ext-authz/respond.js';
 import { formatAddress, type ListenAddress } from '../config/address.js';
 import { failClosedDecision } from './check-handler.js';
+import { UNDECODABLE } from '../ext-authz/decode.js';
 
 export interface GrpcServer {
   /** The bound address, with the real port when 0 was asked for. */
@@ -28,12 +29,36 @@ function lastResortDeny(): WireCheckResponse {
   return denyResponse(decisionIdFor(''), failClosedDecision('internal_error', 'handler_rejected', 0), undefined);
 }
 
+/**
+ * Bytes that do not parse as a CheckRequest still get a decision (malformed_request) rather than
+ * a gRPC INTERNAL error whose meaning Envoy would have to guess.
+ */
+function tolerantService(): ServiceDefinition {
+  const service = authorizationService();
+  const check = service.Check;
+  if (check === undefined) throw new Error('proto: Authorization.Check missing');
+  const deserialize = check.requestDeserialize;
+  return {
+    ...service,
+    Check: {
+      ...check,
+      requestDeserialize(bytes: Buffer): unknown {
+        try {
+          return deserialize(bytes);
+        } catch {
+          return UNDECODABLE;
+        }
+      },
+    },
+  };
+}
+
 export async function startGrpcServer(options: GrpcOptions): Promise<GrpcServer> {
   const server = new Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': 1024 * 1024,
   });
-  server.addService(authorizationService(), {
+  server.addService(tolerantService(), {
     Check(call: ServerUnaryCall<unknown, WireCheckResponse>, callback: sendUnaryData<WireCheckResponse>): void {
       options.check(call.request).then(
         (response) => callback(null, response),

@@ -1,0 +1,95 @@
+// Compiles a validated ServicePolicy document into an EngineService: effective rule modes,
+// method specs, the method index and the entry matchers. Runs once per load; it assumes the
+// document passed the schema and the cross-file checks and throws only on a bug.
+
+import type { ClaimValue, CompiledEntry, CompiledTokenEntry } from './entries.js';
+import type { Credential, EngineRule, EngineService } from './compiled.js';
+import { buildMethodIndex } from './method-index.js';
+import { parseGrpcSpec, parseHttpSpec } from './method-spec.js';
+import type { MethodSpec, Parsed } from './method-spec.js';
+import { compileGlob } from './patterns.js';
+import type { EntryDoc, RuleDoc, ServicePolicyDoc } from './schema.js';
+import { parseSpiffePattern } from './spiffe-pattern.js';
+import type { SourceFile } from './yaml-source.js';
+import type { SourcePosition, TrustConfig } from './types.js';
+
+function must<T>(parsed: Parsed<T>): T {
+  if (!parsed.ok) throw new Error(`internal: a validated pattern failed to compile: ${parsed.error}`);
+  return parsed.value;
+}
+
+function positionOf(source: SourceFile, path: readonly (string | number)[]): SourcePosition {
+  const at = source.at(path);
+  return Object.freeze({ file: source.file, line: at.line, col: at.col });
+}
+
+export function compileService(doc: ServicePolicyDoc, source: SourceFile, trust: TrustConfig): EngineService {
+  const rules = doc.rules.map((rule, i) => compileRule(rule, i, doc, source, trust));
+  return Object.freeze({
+    name: doc.service,
+    spiffeId: doc.spiffeId,
+    audience: doc.audience ?? doc.service,
+    mode: doc.mode,
+    forwardToken: doc.forwardToken,
+    position: positionOf(source, ['service']),
+    rules: Object.freeze(rules),
+    index: buildMethodIndex(rules.map((r) => r.methods)),
+  });
+}
+
+function compileRule(rule: RuleDoc, index: number, doc: ServicePolicyDoc, source: SourceFile, trust: TrustConfig): EngineRule {
+  const methods: MethodSpec[] = rule.methods.map((m) =>
+    m.grpc !== undefined ? must(parseGrpcSpec(m.grpc)) : must(parseHttpSpec(m.http ?? '')),
+  );
+  const require = Object.freeze([...new Set(rule.require ?? [])] as Credential[]);
+  const allow = Object.freeze(rule.allow.map((e) => compileEntry(e, trust)));
+  return Object.freeze({
+    name: rule.name,
+    index,
+    mode: rule.mode ?? doc.mode,
+    position: positionOf(source, ['rules', index]),
+    allowEntries: Object.freeze(allow.map((e) => e.text)),
+    methods: Object.freeze(methods),
+    require,
+    requireMtls: require.includes('mtls'),
+    requireToken: require.includes('token'),
+    allow,
+    deny: Object.freeze(rule.deny.map((e) => compileEntry(e, trust))),
+  });
+}
+
+export function compileEntry(doc: EntryDoc, trust: TrustConfig): CompiledEntry {
+  const spiffe = doc.spiffe === undefined ? undefined : must(parseSpiffePattern(doc.spiffe));
+  const token = doc.token === undefined ? undefined : compileToken(doc.token, trust);
+  const text = [spiffe && `spiffe=${spiffe.text}`, token && tokenText(token)].filter((s) => s !== undefined).join(' ');
+  return Object.freeze({ text, spiffe, token });
+}
+
+function compileToken(doc: NonNullable<EntryDoc['token']>, trust: TrustConfig): CompiledTokenEntry {
+  const svid = trust.issuers.get(doc.issuer)?.svid === true;
+  const subject =
+    doc.subject === undefined
+      ? undefined
+      : svid
+        ? Object.freeze({ spiffe: must(parseSpiffePattern(doc.subject)) })
+        : Object.freeze({ glob: compileGlob(doc.subject) });
+  const claims = Object.entries(doc.claims ?? {}).map(
+    ([key, values]) => Object.freeze([key, Object.freeze([...values])] as const) as readonly [string, readonly ClaimValue[]],
+  );
+  return Object.freeze({
+    issuer: doc.issuer,
+    subject,
+    scopes: Object.freeze([...(doc.scopes ?? [])]),
+    claims: Object.freeze(claims),
+    samePeer: doc.samePeer === true,
+  });
+}
+
+function tokenText(t: CompiledTokenEntry): string {
+  const parts = [`token=${t.issuer}`];
+  if (t.subject !== undefined) parts.push(`subject=${'glob' in t.subject ? t.subject.glob.text : t.subject.spiffe.text}`);
+  if (t.scopes.length > 0) parts.push(`scopes=${t.scopes.join(',')}`);
+  for (const [key, values] of t.claims) parts.push(`claims.${key}=${values.join('|')}`);
+  if (t.samePeer) parts.push('samePeer');
+  return parts.join(' ');
+}

@@ -1,0 +1,181 @@
+// Loads a policy directory: reads every *.yaml/*.yml file, parses it with positions, validates
+// it by kind, runs the cross-file checks, reads the JWKS files, and either compiles the whole set
+// or returns every problem found, each with file:line:col. It never swaps anything in
+// (store.ts does) and never throws.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { IssuerConfig, PolicySnapshot, TrustConfig } from './types.js';
+import type { EngineService } from './compiled.js';
+import { compileService } from './compile.js';
+import { crossCheck } from './cross-check.js';
+import { readJwksFile } from './jwks-file.js';
+import { collectWarnings } from './lint.js';
+import { problem, sortProblems, START } from './problems.js';
+import type { Problem } from './problems.js';
+import { field, isObj, str } from './raw.js';
+import { PolicyTestSchema, ServicePolicySchema, TrustSchema } from './schema.js';
+import type { ServicePolicyDoc, TrustDoc } from './schema.js';
+import { toTestFile } from './test-files.js';
+import type { PolicyTestFile } from './test-files.js';
+import type { PolicyTestDoc } from './test-schema.js';
+import { compileTrust } from './trust.js';
+import { validate } from './validate.js';
+import { parseSource } from './yaml-source.js';
+import type { SourceFile } from './yaml-source.js';
+
+export { formatProblem } from './problems.js';
+export type { Problem } from './problems.js';
+export type { PolicyTestFile } from './test-files.js';
+
+/** A loaded set: a PolicySnapshot without generation and loadedAt (the store sets those). */
+export interface LoadedPolicySet extends Omit<PolicySnapshot, 'generation' | 'loadedAt'> {
+  /** Absolute paths of the policy files that were read. */
+  readonly files: readonly string[];
+  /** Absolute paths of the JWKS files the trust configuration reads (watched like policy files). */
+  readonly jwksFiles: readonly string[];
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly snapshot: LoadedPolicySet; readonly tests: readonly PolicyTestFile[]; readonly warnings: readonly Problem[] }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+interface Valid<T> {
+  readonly source: SourceFile;
+  readonly doc: T;
+}
+
+interface Collected {
+  readonly problems: Problem[];
+  readonly trust: Valid<TrustDoc>[];
+  readonly services: Valid<ServicePolicyDoc>[];
+  readonly tests: Valid<PolicyTestDoc>[];
+}
+
+export async function loadPolicyDir(dir: string): Promise<LoadResult> {
+  try {
+    return await loadSet(dir);
+  } catch (err) {
+    return { ok: false, problems: [problem(dir, START, 'error', `internal error while loading: ${(err as Error).message}`)] };
+  }
+}
+
+async function loadSet(dir: string): Promise<LoadResult> {
+  const names = await listPolicyFiles(dir);
+  if (typeof names === 'string') return { ok: false, problems: [problem(dir, START, 'error', names)] };
+  const c: Collected = { problems: [], trust: [], services: [], tests: [] };
+  const sources = { trust: [] as SourceFile[], services: [] as SourceFile[], tests: [] as SourceFile[] };
+  for (const name of names) {
+    const source = await readSource(dir, name, c.problems);
+    if (source !== undefined) classify(source, c, sources);
+  }
+  c.problems.push(...crossCheck({ dir, ...sources }));
+  const trustDoc = sources.trust.length === 1 ? c.trust[0] : undefined;
+  const keys = sources.trust.length === 1 && sources.trust[0] ? await readKeys(dir, sources.trust[0], c.problems) : new Map<string, readonly object[]>();
+  c.problems.push(...collectWarnings({ trust: trustDoc, services: c.services }));
+  if (trustDoc === undefined || c.problems.some((p) => p.severity === 'error')) {
+    return { ok: false, problems: sortProblems(c.problems) };
+  }
+  const trust = withKeys(compileTrust(trustDoc.doc, dir), keys);
+  const snapshot = buildSet(dir, names, trust, c.services);
+  const tests = Object.freeze(c.tests.map((t) => toTestFile(t.doc, t.source)));
+  return { ok: true, snapshot, tests, warnings: Object.freeze(sortProblems(c.problems)) };
+}
+
+/** Top-level *.yaml / *.yml files (following symlinks, as in a ConfigMap mount), sorted; hidden ones skipped. */
+async function listPolicyFiles(dir: string): Promise<string[] | string> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    return `cannot read policy directory ${dir} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.') || !/\.ya?ml$/.test(entry.name)) continue;
+    const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(path.join(dir, entry.name)).then((s) => s.isFile(), () => true)));
+    if (isFile) names.push(entry.name);
+  }
+  return names.sort();
+}
+
+async function readSource(dir: string, name: string, problems: Problem[]): Promise<SourceFile | undefined> {
+  const shown = path.join(dir, name);
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, name), 'utf8');
+  } catch (err) {
+    problems.push(problem(shown, START, 'error', `cannot read file (${(err as NodeJS.ErrnoException).code ?? 'error'})`));
+    return undefined;
+  }
+  const parsed = parseSource(shown, text);
+  problems.push(...parsed.problems);
+  return parsed.problems.length === 0 ? parsed.source : undefined;
+}
+
+function classify(source: SourceFile, c: Collected, sources: { trust: SourceFile[]; services: SourceFile[]; tests: SourceFile[] }): void {
+  const kind = field(source.data, 'kind');
+  const push = <T>(list: Valid<T>[], result: { value: T | undefined; problems: Problem[] }) => {
+    c.problems.push(...result.problems);
+    if (result.value !== undefined) list.push({ source, doc: result.value });
+  };
+  if (kind === 'Trust') {
+    sources.trust.push(source);
+    push(c.trust, validate(TrustSchema, source));
+  } else if (kind === 'ServicePolicy') {
+    sources.services.push(source);
+    push(c.services, validate(ServicePolicySchema, source));
+  } else if (kind === 'PolicyTest') {
+    sources.tests.push(source);
+    push(c.tests, validate(PolicyTestSchema, source));
+  } else {
+    const shown = kind === undefined ? 'missing kind' : `unknown kind ${JSON.stringify(kind)}`;
+    c.problems.push(problem(source.file, source.at(['kind']), 'error', `${shown}: a policy file has kind Trust, ServicePolicy or PolicyTest`));
+  }
+}
+
+/** Reads each issuer's JWKS file; works on the raw Trust data so it reports even if other parts are invalid. */
+async function readKeys(dir: string, trust: SourceFile, problems: Problem[]): Promise<Map<string, readonly object[]>> {
+  const keys = new Map<string, readonly object[]>();
+  const issuers = field(trust.data, 'issuers');
+  for (const [name, issuer] of isObj(issuers) ? Object.entries(issuers) : []) {
+    const file = str(field(field(issuer, 'jwks'), 'file'));
+    if (file === undefined || file === '') continue;
+    const result = await readJwksFile(path.resolve(dir, file), file);
+    const at = trust.at(['issuers', name, 'jwks', 'file']);
+    for (const f of result.findings) problems.push(problem(trust.file, at, f.severity, f.message));
+    keys.set(name, result.keys);
+  }
+  return keys;
+}
+
+function withKeys(trust: TrustConfig, keys: ReadonlyMap<string, readonly object[]>): TrustConfig {
+  const issuers = new Map<string, IssuerConfig>();
+  const byIss = new Map<string, IssuerConfig>();
+  for (const [name, issuer] of trust.issuers) {
+    const fileKeys = keys.get(name);
+    const full = fileKeys === undefined ? issuer : Object.freeze({ ...issuer, jwks: Object.freeze({ ...issuer.jwks, fileKeys }) });
+    issuers.set(name, full);
+    byIss.set(full.issuer, full);
+  }
+  return Object.freeze({ ...trust, issuers, issuersByIss: byIss });
+}
+
+function buildSet(dir: string, names: readonly string[], trust: TrustConfig, services: readonly Valid<ServicePolicyDoc>[]): LoadedPolicySet {
+  const byName = new Map<string, EngineService>();
+  const byDestination = new Map<string, EngineService>();
+  for (const { source, doc } of services) {
+    const svc = compileService(doc, source, trust);
+    byName.set(svc.name, svc);
+    if (svc.spiffeId !== undefined) byDestination.set(svc.spiffeId, svc);
+  }
+  const jwksFiles = [...trust.issuers.values()].flatMap((i) => (i.jwks.file === undefined ? [] : [i.jwks.file]));
+  return Object.freeze({
+    directory: path.resolve(dir),
+    trust,
+    services: byName,
+    byDestination,
+    files: Object.freeze(names.map((n) => path.resolve(dir, n))),
+    jwksFiles: Object.freeze(jwksFiles),
+  });
+}

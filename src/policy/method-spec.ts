@@ -1,0 +1,80 @@
+// Parses and compiles the `methods:` items of a rule — `http: GET|HEAD /v1/**` and
+// `grpc: pkg.Service/Get*` — into segment patterns. Validation messages are for the loader;
+// indexing the compiled specs for fast look-up is method-index.ts's job.
+
+import { compileSegments, matchSegments } from './patterns.js';
+import type { Segment } from './patterns.js';
+
+export interface HttpSpec {
+  readonly kind: 'http';
+  readonly text: string;
+  /** Exact, case-sensitive method names; undefined for `*` (any method). */
+  readonly methods: readonly string[] | undefined;
+  readonly path: string;
+  readonly segments: readonly Segment[];
+}
+
+export interface GrpcSpec {
+  readonly kind: 'grpc';
+  readonly text: string;
+  readonly segments: readonly Segment[];
+}
+
+export type MethodSpec = HttpSpec | GrpcSpec;
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+// RFC 9110 token characters, minus `*` and `|`, which the spec syntax uses.
+const METHOD_CHARS = /^[A-Za-z0-9!#$%&'+.^_`~-]+$/;
+const GRPC_SEGMENT = /^[A-Za-z0-9_.*]+$/;
+const PATH_FORBIDDEN = /[\s?#\\\u0000-\u001f\u007f]/;
+
+function fail<T>(error: string): Parsed<T> {
+  return { ok: false, error };
+}
+
+export function parseHttpSpec(text: string): Parsed<HttpSpec> {
+  const parts = text.trim().split(/\s+/);
+  if (parts.length !== 2) return fail(`http method must be "METHOD /path" (e.g. "GET /v1/items/*"), got "${text}"`);
+  const [methodText = '', path = ''] = parts;
+  let methods: string[] | undefined;
+  if (methodText !== '*') {
+    methods = methodText.split('|');
+    const bad = methods.find((m) => !METHOD_CHARS.test(m));
+    if (bad !== undefined) return fail(`invalid HTTP method "${bad}" in "${text}": use GET, GET|HEAD or *`);
+  }
+  const pathError = checkPathPattern(path);
+  if (pathError !== undefined) return fail(`${pathError} in "${text}"`);
+  const segments = compileSegments(path.slice(1).split('/'));
+  return {
+    ok: true,
+    value: Object.freeze({ kind: 'http', text, methods: methods && Object.freeze(methods), path, segments }),
+  };
+}
+
+function checkPathPattern(path: string): string | undefined {
+  if (!path.startsWith('/')) return `path pattern "${path}" must start with /`;
+  if (PATH_FORBIDDEN.test(path)) return `path pattern "${path}" holds a space, control character, ?, # or \\ (query strings are never matched)`;
+  const segs = path.slice(1).split('/');
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i];
+    if (seg === '' && i < segs.length - 1) return `path pattern "${path}" has an empty segment (//), which no request can have`;
+    if (seg === '.' || seg === '..') return `path pattern "${path}" has a dot segment, which no request can have`;
+  }
+  return undefined;
+}
+
+export function parseGrpcSpec(text: string): Parsed<GrpcSpec> {
+  const segs = text.split('/');
+  if (text.startsWith('/')) return fail(`gRPC method "${text}" must be package.Service/Method, without a leading /`);
+  const bad = segs.find((s) => !GRPC_SEGMENT.test(s));
+  if (bad !== undefined) return fail(`gRPC method "${text}" must be package.Service/Method (letters, digits, _ . and *)`);
+  if (!segs.includes('**') && segs.length !== 2) return fail(`gRPC method "${text}" must be package.Service/Method`);
+  return { ok: true, value: Object.freeze({ kind: 'grpc', text, segments: compileSegments(segs) }) };
+}
+
+/** Whether one spec selects the request (used by explain traces and lint; decisions use the index). */
+export function specMatches(spec: MethodSpec, method: string, path: string, grpcMethod: string | undefined): boolean {
+  if (spec.kind === 'grpc') return grpcMethod !== undefined && matchSegments(spec.segments, 0, grpcMethod, 0);
+  if (spec.methods !== undefined && !spec.methods.includes(method)) return false;
+  return path.startsWith('/') && matchSegments(spec.segments, 0, path, 1);
+}

@@ -1,0 +1,105 @@
+// Segment patterns for HTTP paths, gRPC methods and SPIFFE IDs: `*` within a segment, `**` for
+// zero or more whole segments, everything else literal and case-sensitive. Patterns are parsed
+// and compiled once at load time; matching walks the subject string by offsets and never builds
+// a regex or splits the subject. Indexing many patterns at once is method-index.ts's job.
+
+/**
+ * `literal`; `star` is exactly `*` (any one segment, possibly empty); `glob` has `*` inside a
+ * segment (`Get*`), `parts` being the literal pieces between the stars; `globstar` is exactly
+ * `**` (zero or more whole segments).
+ */
+export type Segment =
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'star'; readonly text: string }
+  | { readonly kind: 'glob'; readonly text: string; readonly parts: readonly string[] }
+  | { readonly kind: 'globstar'; readonly text: string };
+
+export function compileSegment(text: string): Segment {
+  if (text === '**') return Object.freeze({ kind: 'globstar', text });
+  if (text === '*') return Object.freeze({ kind: 'star', text });
+  if (text.includes('*')) return Object.freeze({ kind: 'glob', text, parts: Object.freeze(text.split('*')) });
+  return Object.freeze({ kind: 'literal', text });
+}
+
+export function compileSegments(texts: readonly string[]): readonly Segment[] {
+  return Object.freeze(texts.map(compileSegment));
+}
+
+/** Whether s[start, end) matches a glob whose literal pieces are `parts` (split on `*`). */
+export function globMatches(parts: readonly string[], s: string, start: number, end: number): boolean {
+  const first = parts[0] ?? '';
+  const last = parts[parts.length - 1] ?? '';
+  if (end - start < first.length + last.length) return false;
+  if (!s.startsWith(first, start) || !s.endsWith(last, end)) return false;
+  let at = start + first.length;
+  const stop = end - last.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const part = parts[i] ?? '';
+    if (part.length === 0) continue;
+    const found = s.indexOf(part, at);
+    if (found === -1 || found + part.length > stop) return false;
+    at = found + part.length;
+  }
+  return true;
+}
+
+/** Whether segment s[start, end) matches one non-`**` segment pattern. */
+export function segmentMatches(seg: Segment, s: string, start: number, end: number): boolean {
+  switch (seg.kind) {
+    case 'literal':
+      return end - start === seg.text.length && s.startsWith(seg.text, start);
+    case 'star':
+      return true;
+    case 'glob':
+      return globMatches(seg.parts, s, start, end);
+    case 'globstar':
+      return false;
+  }
+}
+
+/** End of the segment that starts at `pos` in `s` (the next `/`, or the end of the string). */
+export function segmentEnd(s: string, pos: number): number {
+  const e = s.indexOf('/', pos);
+  return e === -1 ? s.length : e;
+}
+
+/**
+ * Whether the segments of `s` starting at offset `pos` match `segs` from index `si`.
+ * `pos === s.length + 1` means every segment of `s` has been consumed.
+ */
+export function matchSegments(segs: readonly Segment[], si: number, s: string, pos: number): boolean {
+  for (;;) {
+    const seg = segs[si];
+    if (seg === undefined) return pos > s.length;
+    if (seg.kind === 'globstar') return matchGlobStar(segs, si + 1, s, pos);
+    if (pos > s.length) return false;
+    const end = segmentEnd(s, pos);
+    if (!segmentMatches(seg, s, pos, end)) return false;
+    si++;
+    pos = end + 1;
+  }
+}
+
+function matchGlobStar(segs: readonly Segment[], next: number, s: string, pos: number): boolean {
+  if (next === segs.length) return true;
+  for (;;) {
+    if (matchSegments(segs, next, s, pos)) return true;
+    if (pos > s.length) return false;
+    pos = segmentEnd(s, pos) + 1;
+  }
+}
+
+/** A `*` glob over a whole string (no segments), for token subjects like `svc-*`. */
+export interface Glob {
+  readonly text: string;
+  /** undefined when the text has no `*` (compare exactly). */
+  readonly parts: readonly string[] | undefined;
+}
+
+export function compileGlob(text: string): Glob {
+  return Object.freeze({ text, parts: text.includes('*') ? Object.freeze(text.split('*')) : undefined });
+}
+
+export function globHolds(glob: Glob, s: string): boolean {
+  return glob.parts === undefined ? s === glob.text : globMatches(glob.parts, s, 0, s.length);
+}

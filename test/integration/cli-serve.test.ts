@@ -1,0 +1,89 @@
+// `tollgate serve` as a user runs it: the built CLI as a child process — start-up on the example
+// policies, exit 2 on bad flags or an invalid policy set, and SIGTERM under load draining to exit 0.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { checkClient } from '../helpers/server.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function run(args: string[]): { child: ChildProcess; exit: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, TOLLGATE_LOG_LEVEL: 'info' } });
+  children.push(child);
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout?.resume();
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exit, stderr: () => err };
+}
+
+/** The bound gRPC and admin addresses, read from the "tollgate serving" log line. */
+function serving(child: ChildProcess): Promise<{ grpc: string; admin: string }> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (const line of buf.split('\n')) {
+        if (!line.includes('tollgate serving')) continue;
+        const rec = JSON.parse(line) as { grpc: string; admin: string };
+        resolve({ grpc: rec.grpc, admin: rec.admin });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before serving`)));
+  });
+}
+
+describe('tollgate serve (child process)', () => {
+  it('serves the example policies and drains on SIGTERM under load, exiting 0', async () => {
+    const p = run(['serve', '--policies', 'policies', '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
+    const addr = await serving(p.child);
+    expect((await fetch(`http://${addr.admin}/readyz`)).status).toBe(200);
+    const client = checkClient(addr.grpc);
+    const spec = { service: 'payments', http: 'GET /v1/ledger/entries', principal: 'spiffe://example.org/ns/billing/sa/reporter' };
+    expect((await client.check(spec)).status.code).toBe(0);
+    const burst = Array.from({ length: 200 }, () => client.check(spec).then((r) => r.status.code, (e: ServiceError) => `error:${e.code}`));
+    await burst[0];
+    p.child.kill('SIGTERM');
+    const outcomes = await Promise.all(burst);
+    for (const o of outcomes) expect([0, `error:${grpcStatus.UNAVAILABLE}`]).toContain(o);
+    expect(await p.exit).toBe(0);
+    expect(p.stderr()).toContain('drained; exiting');
+    client.close();
+  });
+
+  it('exits 2 with file:line:col when the policy set is invalid', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-bad-'));
+    await writeFile(join(dir, 'trust.yaml'), 'kind: Trust\ntrustDomains: [example.org]\n');
+    await writeFile(join(dir, 'svc.yaml'), 'kind: ServicePolicy\nservice: svc\nrules:\n  - name: r\n    methods: [{ http: GET /x }]\n    allow:\n      - spiffe: not-a-spiffe-id\n');
+    const p = run(['serve', '--policies', dir, '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
+    expect(await p.exit).toBe(2);
+    expect(p.stderr()).toMatch(/svc\.yaml:7:\d+: error: /);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    [['serve', '--no-such-flag']],
+    [['serve', '--grpc', 'nonsense']],
+    [['frobnicate']],
+  ])('exits 2 on bad usage %j', async (args) => {
+    const p = run(args);
+    expect(await p.exit).toBe(2);
+    expect(p.stderr().length).toBeGreaterThan(0);
+  });
+
+  it('prints help and exits 0', async () => {
+    const p = run(['serve', '--help']);
+    expect(await p.exit).toBe(0);
+  });
+});

@@ -1,0 +1,145 @@
+// The policy store on real files: generations, the empty snapshot before the first load,
+// keeping the last good set on errors (logged with file:line:col, counted), and reloads from
+// fs.watch for file edits, JWKS changes and Kubernetes ConfigMap `..data` symlink swaps.
+
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Metrics } from '../../../src/observability/metrics.js';
+import { createPolicyStore, EMPTY_SNAPSHOT } from '../../../src/policy/store.js';
+import type { PolicySnapshot } from '../../../src/policy/types.js';
+import { PUBLIC_JWKS } from '../decision/fixtures.js';
+
+const TRUST = 'kind: Trust\ntrustDomains: [example.org]\nissuers:\n  idp:\n    issuer: https://idp\n    jwks: { file: jwks/idp.json }\n    algorithms: [ES256]\n';
+const service = (name: string) => `kind: ServicePolicy\nservice: ${name}\nrules:\n  - name: r\n    methods: [{ http: GET /x }]\n    allow: [{ token: { issuer: idp } }]\n`;
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0)) await f();
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tollgate-store-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function policyDir(files: Record<string, string>): Promise<string> {
+  const dir = await tempDir();
+  await mkdir(path.join(dir, 'jwks'));
+  await writeFile(path.join(dir, 'jwks', 'idp.json'), PUBLIC_JWKS);
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+  return dir;
+}
+
+function harness(dir: string) {
+  const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+  const policyReload = vi.fn();
+  const metrics = { policyReload } as unknown as Metrics;
+  const store = createPolicyStore({ dir, metrics, logger, now: () => 1234, debounceMs: 20 });
+  cleanup.push(async () => store.close());
+  const waiters: ((s: PolicySnapshot) => void)[] = [];
+  store.onSwap((s) => waiters.shift()?.(s));
+  const nextSwap = () => new Promise<PolicySnapshot>((resolve) => waiters.push(resolve));
+  return { store, logger, policyReload, nextSwap };
+}
+
+/** Resolves when the store logs its next failed load (the watch path has no other signal). */
+function nextFailure(logger: { error: ReturnType<typeof vi.fn> }): Promise<void> {
+  return new Promise((resolve) => {
+    logger.error.mockImplementation((_obj: object, msg?: string) => {
+      if (msg?.startsWith('policy load failed')) resolve();
+    });
+  });
+}
+
+describe('policy store', () => {
+  it('serves the empty snapshot (generation 0, no services) before the first load', async () => {
+    const { store } = harness(await policyDir({ 'trust.yaml': TRUST }));
+    expect(store.current()).toBe(EMPTY_SNAPSHOT);
+    expect(EMPTY_SNAPSHOT.generation).toBe(0);
+    expect(EMPTY_SNAPSHOT.services.size).toBe(0);
+  });
+
+  it('swaps in good sets with increasing generations and keeps the last good one on errors', async () => {
+    const dir = await policyDir({ 'trust.yaml': TRUST, 'a.yaml': service('a') });
+    const { store, logger, policyReload, nextSwap } = harness(dir);
+    const swapped = nextSwap();
+    expect(await store.load()).toEqual({ ok: true, generation: 1 });
+    expect((await swapped).generation).toBe(1);
+    expect(store.current()).toMatchObject({ generation: 1, loadedAt: 1234, directory: dir });
+    expect(policyReload).toHaveBeenLastCalledWith('ok', 1);
+
+    await writeFile(path.join(dir, 'a.yaml'), 'kind: ServicePolicy\nservice: a\nrulez: []\n');
+    const failed = await store.load();
+    expect(failed.ok).toBe(false);
+    expect(store.current().generation).toBe(1);
+    expect(store.current().services.has('a')).toBe(true);
+    expect(policyReload).toHaveBeenLastCalledWith('error');
+    expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ line: 3, col: 1 }), `${path.join(dir, 'a.yaml')}:3:1: error: unknown key rulez`);
+
+    await writeFile(path.join(dir, 'a.yaml'), service('a2'));
+    expect(await store.load()).toEqual({ ok: true, generation: 2 });
+    expect([...store.current().services.keys()]).toEqual(['a2']);
+    expect(Object.isFrozen(store.current())).toBe(true);
+  });
+
+  it('reloads when a policy file changes, and keeps the set when the change is broken', async () => {
+    const dir = await policyDir({ 'trust.yaml': TRUST, 'a.yaml': service('a') });
+    const { store, logger, nextSwap } = harness(dir);
+    await store.load();
+    store.watch();
+    const swapped = nextSwap();
+    await writeFile(path.join(dir, 'b.yaml'), service('b'));
+    expect([...(await swapped).services.keys()].sort()).toEqual(['a', 'b']);
+
+    const failed = nextFailure(logger);
+    await writeFile(path.join(dir, 'b.yaml'), 'kind: ServicePolicy\nservice: [\n');
+    await failed;
+    expect([...store.current().services.keys()].sort()).toEqual(['a', 'b']);
+  });
+
+  it('reloads when a JWKS file changes', async () => {
+    const dir = await policyDir({ 'trust.yaml': TRUST, 'a.yaml': service('a') });
+    const { store, nextSwap } = harness(dir);
+    await store.load();
+    store.watch();
+    const swapped = nextSwap();
+    await writeFile(path.join(dir, 'jwks', 'idp.json'), JSON.stringify({ keys: [] }));
+    const next = await swapped;
+    expect(next.generation).toBe(2);
+    expect(next.trust.issuers.get('idp')?.jwks.fileKeys).toEqual([]);
+  });
+
+  it('follows a Kubernetes ConfigMap update (atomic ..data symlink swap)', async () => {
+    const dir = await tempDir();
+    const version = async (name: string, svc: string) => {
+      await mkdir(path.join(dir, name, 'jwks'), { recursive: true });
+      await writeFile(path.join(dir, name, 'trust.yaml'), TRUST);
+      await writeFile(path.join(dir, name, 'jwks', 'idp.json'), PUBLIC_JWKS);
+      await writeFile(path.join(dir, name, 'svc.yaml'), service(svc));
+    };
+    await version('..2024_01_01', 'first');
+    await symlink('..2024_01_01', path.join(dir, '..data'));
+    for (const f of ['trust.yaml', 'svc.yaml', 'jwks']) await symlink(`..data/${f}`, path.join(dir, f));
+    const { store, nextSwap } = harness(dir);
+    await store.load();
+    expect([...store.current().services.keys()]).toEqual(['first']);
+    store.watch();
+
+    await version('..2024_01_02', 'second');
+    const swapped = nextSwap();
+    await symlink('..2024_01_02', path.join(dir, '..data_tmp'));
+    await rename(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
+    expect([...(await swapped).services.keys()]).toEqual(['second']);
+  });
+
+  it('never throws from load, even for a missing directory', async () => {
+    const { store, logger } = harness(path.join(os.tmpdir(), 'tollgate-no-such-dir-xyz'));
+    const result = await store.load();
+    expect(result.ok).toBe(false);
+    expect(store.current()).toBe(EMPTY_SNAPSHOT);
+    expect(logger.error).toHaveBeenCalled();
+  });
+});
