@@ -103,9 +103,9 @@ export const IssuerSchema = z
 
 export const TrustSchema = z.strictObject({
   kind: z.literal('Trust'),
-  trustDomains: z.array(trustDomain).min(1, { error: 'trustDomains lists at least one trust domain' }),
-  trustXfcc: z.boolean().default(false),
-  issuers: z.record(name('an issuer name'), IssuerSchema).default({}),
+  trustDomains: z.array(trustDomain).min(1, { error: 'trustDomains lists at least one trust domain' }).describe('SPIFFE trust domains whose IDs are accepted; any other domain is refused.'),
+  trustXfcc: z.boolean().default(false).describe('Read x-forwarded-client-cert (only behind an Envoy that sanitizes it).'),
+  issuers: z.record(name('an issuer name'), IssuerSchema).default({}).describe('Token issuers by name; service policies refer to these names.'),
   revoked: z
     .strictObject({
       spiffeIds: z.array(spiffeId).default([]),
@@ -142,19 +142,19 @@ const entry = z
 export const RuleSchema = z.strictObject({
   name: name('a rule name'),
   mode: mode.optional(),
-  methods: z.array(methodItem).min(1, { error: 'a rule selects at least one method' }),
-  require: z.array(z.enum(['mtls', 'token'], { error: 'require lists mtls and/or token' })).optional(),
-  allow: z.array(entry).default([]),
-  deny: z.array(entry).default([]),
+  methods: z.array(methodItem).min(1, { error: 'a rule selects at least one method' }).describe('http: "GET|HEAD /path/**" or grpc: "pkg.Service/Get*" items.'),
+  require: z.array(z.enum(['mtls', 'token'], { error: 'require lists mtls and/or token' })).optional().describe('Credentials that must be present and valid.'),
+  allow: z.array(entry).default([]).describe('Alternatives; an entry with spiffe and token needs both.'),
+  deny: z.array(entry).default([]).describe('A holding deny entry denies (explicit_deny), whatever allows.'),
 });
 
 export const ServicePolicySchema = z.strictObject({
   kind: z.literal('ServicePolicy'),
-  service: name('a service name'),
-  spiffeId: spiffeId.optional(),
-  audience: z.string().min(1).optional(),
-  mode: mode.default('enforce'),
-  forwardToken: z.boolean().default(true),
+  service: name('a service name').describe('Service name, selected by context_extensions["service"] or --service.'),
+  spiffeId: spiffeId.optional().describe('Selects this policy when it is the destination principal.'),
+  audience: z.string().min(1).optional().describe('Tokens must carry this aud (default: the service name).'),
+  mode: mode.default('enforce').describe('dry-run lets denied requests through as shadow denies.'),
+  forwardToken: z.boolean().default(true).describe('false: strip the authorization header before the upstream.'),
   rules: z.array(RuleSchema).default([]),
 });
 
