@@ -49,8 +49,10 @@ export function decide(request: Request, identity: Identity, snapshot: PolicySna
 function run(c: Ctx): Decision {
   const { request, selection, t } = c;
   if (t !== undefined) traceSelection(t, selection);
-  if (request.problem !== undefined) return deny(c, request.problem.reason, request.problem.detail);
   const svc = selection.service;
+  // Known before the request is judged, so a path attack is logged and counted against its service.
+  if (svc !== undefined && isEngineService(svc)) c.svc = svc;
+  if (request.problem !== undefined) return deny(c, request.problem.reason, request.problem.detail);
   if (svc === undefined) return deny(c, 'no_policy', selection.requested === '' ? 'no_service_named' : `service:${selection.requested}`);
   if (!isEngineService(svc)) return deny(c, 'internal_error', 'service_not_compiled');
   c.svc = svc;
