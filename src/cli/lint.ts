@@ -11,8 +11,8 @@ export const LINT_USAGE = `Usage: tollgate lint [DIR] [--strict] [--format text|
 Checks a policy directory (default: $TOLLGATE_POLICIES, else ./policies) the way the server
 loads it, and prints every problem, errors and warnings, one per line:
 
-  policies/payments.yaml:14:9: error: unknown key "alow"
-  policies/trust.yaml:9:5: warning: issuer mesh is never referenced by a service policy
+  policies/orders.yaml:17:5: error: unknown key alow in rules[1]
+  policies/trust.yaml:15:5: warning: issuer mesh is never referenced by a service policy
 
   --strict          warnings fail too (exit 1)
   --format FORMAT   text (default), json (one document, for CI tools), or github

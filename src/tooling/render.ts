@@ -37,6 +37,14 @@ function responseText(e: Evaluation): string {
   return `let through: gRPC status ${r.status.code}${shown === '' ? '' : `, ${shown}`}`;
 }
 
+function requestText(e: Evaluation): string {
+  const r = e.request;
+  if (r === undefined) return '(not decodable)';
+  const grpc = r.grpcMethod === undefined ? '' : ` (gRPC ${r.grpcMethod})`;
+  const problem = r.problem === undefined ? '' : ` — refused: ${r.problem.reason} (${r.problem.detail})`;
+  return `${r.method || '(no method)'} ${r.path || r.rawPath || '(no path)'}${grpc}${problem}`;
+}
+
 function headline(e: Evaluation): string {
   const d = e.decision;
   if (d.verdict === 'allow') return `ALLOW  by ${d.service}/${d.rule} allow[${d.entry}]`;
@@ -52,6 +60,7 @@ export function renderEvaluation(e: Evaluation): string[] {
     headline(e),
     `  reason    ${d.reason}${meaning}`,
     `  detail    ${d.detail ?? '-'}`,
+    `  request   ${requestText(e)}`,
     `  service   ${d.service === '' ? '(none)' : d.service}, selected by ${SELECTED_BY[d.selectedBy]}`,
     `  matched   ${d.matchedRules.length === 0 ? '(no rule)' : d.matchedRules.join(', ')}`,
     `  caller    ${callerText(e.identity)}`,
@@ -64,7 +73,9 @@ export function renderEvaluation(e: Evaluation): string[] {
 export function evaluationJson(e: Evaluation): Record<string, unknown> {
   const d = e.decision;
   const t = e.identity?.token;
+  const r = e.request;
   return {
+    decision_id: e.decisionId,
     decision: d.verdict,
     reason: d.reason,
     detail: d.detail ?? null,
@@ -78,6 +89,7 @@ export function evaluationJson(e: Evaluation): Record<string, unknown> {
       token: t === undefined ? null : { issuer: t.issuer, sub: t.sub, scopes: t.scopes },
       token_failure: e.identity?.tokenFailure ?? null,
     },
+    request: r === undefined ? null : { method: r.method, path: r.path, grpc_method: r.grpcMethod ?? null, problem: r.problem ?? null },
     response: { grpc_status: e.response.status.code, http_status: e.response.denied_response?.status.code ?? null },
     trace: d.trace,
   };
