@@ -77,8 +77,8 @@ function runOne(spec: LoadSpec, body: Buffer, dir: string, n: number): Promise<O
   const bodyFile = join(dir, `body${n}.bin`);
   const logFile = join(dir, `log${n}.tsv`);
   writeFileSync(bodyFile, body);
-  const args = ['-c', String(spec.clients), '-m', String(spec.streams), '-t', '1', '-D', String(spec.seconds),
-    '--warm-up-time', String(spec.warmupSeconds), '-d', bodyFile, '-H', 'content-type: application/grpc', '-H', 'te: trailers',
+  const args = ['-c', String(spec.clients), '-m', String(spec.streams), '-t', '1', '-D', `${Math.round(spec.seconds * 1000)}ms`,
+    '--warm-up-time', `${Math.round(spec.warmupSeconds * 1000)}ms`, '-d', bodyFile, '-H', 'content-type: application/grpc', '-H', 'te: trailers',
     '--log-file', logFile];
   if (spec.rpsPerClient !== undefined) args.push('--rps', String(spec.rpsPerClient));
   args.push(`http://${spec.target}${CHECK_PATH}`);

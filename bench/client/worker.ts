@@ -99,6 +99,6 @@ async function main(job: ClientJob): Promise<ClientReport> {
 }
 
 main(workerData as ClientJob).then(
-  (report) => parentPort?.postMessage({ type: 'done', report } satisfies WorkerMessage, [report.latenciesUs.buffer]),
+  (report) => parentPort?.postMessage({ type: 'done', report } satisfies WorkerMessage, [report.latenciesUs.buffer as ArrayBuffer]),
   (err: unknown) => parentPort?.postMessage({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies WorkerMessage),
 );

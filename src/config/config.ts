@@ -24,6 +24,14 @@ export interface ServerConfig {
   readonly keyWaitMs: number;
   /** Bound on the SIGTERM drain. */
   readonly drainMs: number;
+  /** Headers of a CheckRequest considered at most (more: malformed_request). */
+  readonly maxHeaders: number;
+  /** Characters of header names and values considered at most (more: malformed_request). */
+  readonly maxHeaderBytes: number;
+  /** Checks in flight at once; more are denied at once (internal_error, overloaded_in_flight). 0: no bound. */
+  readonly maxInFlight: number;
+  /** Shed checks while the event loop lags more than this (ms). 0: off. */
+  readonly maxEventLoopDelayMs: number;
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: ServerConfig } | { readonly ok: false; readonly errors: readonly string[] };
@@ -45,6 +53,10 @@ export const SERVE_OPTIONS = {
   'token-cache-size': { type: 'string' },
   'key-wait-ms': { type: 'string' },
   'drain-timeout-ms': { type: 'string' },
+  'max-headers': { type: 'string' },
+  'max-header-bytes': { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  'max-event-loop-delay-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -67,6 +79,10 @@ export const DEFAULTS = Object.freeze({
   tokenCacheSize: 10000,
   keyWaitMs: 100,
   drainMs: 5000,
+  maxHeaders: 256,
+  maxHeaderBytes: 65536,
+  maxInFlight: 1024,
+  maxEventLoopDelayMs: 0,
 });
 
 type Values = Record<string, string | boolean | undefined>;
@@ -123,6 +139,10 @@ export function buildConfig(values: Values, env: NodeJS.ProcessEnv = process.env
     tokenCacheSize: integer(errors, 'token-cache-size', str('token-cache-size'), DEFAULTS.tokenCacheSize, 0, 10_000_000),
     keyWaitMs: integer(errors, 'key-wait-ms', str('key-wait-ms'), DEFAULTS.keyWaitMs, 0, 10_000),
     drainMs: integer(errors, 'drain-timeout-ms', str('drain-timeout-ms'), DEFAULTS.drainMs, 0, 600_000),
+    maxHeaders: integer(errors, 'max-headers', str('max-headers'), DEFAULTS.maxHeaders, 16, 100_000),
+    maxHeaderBytes: integer(errors, 'max-header-bytes', str('max-header-bytes'), DEFAULTS.maxHeaderBytes, 1024, 64 * 1024 * 1024),
+    maxInFlight: integer(errors, 'max-in-flight', str('max-in-flight'), DEFAULTS.maxInFlight, 0, 10_000_000),
+    maxEventLoopDelayMs: integer(errors, 'max-event-loop-delay-ms', str('max-event-loop-delay-ms'), DEFAULTS.maxEventLoopDelayMs, 0, 60_000),
   };
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: Object.freeze(config) };

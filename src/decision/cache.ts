@@ -44,10 +44,12 @@ interface Entry {
 function keyOf(request: Request, identity: Identity, selection: Selection): string {
   const grpc = request.grpcMethod ?? '';
   const requested = selection.requested;
-  return (
-    `${selection.selectedBy}|${requested.length}:${requested}|${request.method.length}:${request.method}|` +
-    `${request.path.length}:${request.path}|${grpc.length}:${grpc}|${identity.peer?.spiffeId ?? ''}|${identity.token?.fingerprint ?? ''}`
-  );
+  // join() builds one flat string; a template literal would leave a tree of some thirty string
+  // pieces behind each cached key (most of the cache's memory) and re-walk it on every hash.
+  return [
+    selection.selectedBy, `${requested.length}:${requested}`, `${request.method.length}:${request.method}`,
+    `${request.path.length}:${request.path}`, `${grpc.length}:${grpc}`, identity.peer?.spiffeId ?? '', identity.token?.fingerprint ?? '',
+  ].join('|');
 }
 
 /** Only requests whose decision depends on nothing but the key and the snapshot are cached. */

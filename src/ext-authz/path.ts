@@ -76,7 +76,17 @@ function decodeUnreserved(raw: string): string | { detail: string } {
   return out + raw.slice(from);
 }
 
-/** Dot segments (also `..;param`, which some servers treat as `..`), empty segments, backslash, NUL, '#'. */
+/**
+ * `.` or `..`, also with a path parameter (`..;x`, which some servers read as `..`) or an encoded
+ * one (`..%3B`: servers that decode before stripping parameters read that as `..` too).
+ */
+function isDotSegment(path: string, start: number, end: number): boolean {
+  if (path.charCodeAt(start) !== 46) return false;
+  const after = path.charCodeAt(start + 1) === 46 ? start + 2 : start + 1;
+  return after === end || path.charCodeAt(after) === 59 || path.startsWith('%3B', after);
+}
+
+/** Dot segments (see isDotSegment), empty segments, backslash, NUL, '#'. */
 function checkSegments(path: string): string | undefined {
   let segStart = 1;
   for (let i = 1; i <= path.length; i++) {
@@ -88,12 +98,7 @@ function checkSegments(path: string): string | undefined {
     if (c !== 47) continue;
     const end = i;
     if (end === segStart && end !== path.length) return 'empty_segment';
-    let nameEnd = path.indexOf(';', segStart);
-    if (nameEnd === -1 || nameEnd > end) nameEnd = end;
-    const len = nameEnd - segStart;
-    if ((len === 1 || len === 2) && path.charCodeAt(segStart) === 46 && (len === 1 || path.charCodeAt(segStart + 1) === 46)) {
-      return 'dot_segment';
-    }
+    if (isDotSegment(path, segStart, end)) return 'dot_segment';
     segStart = i + 1;
   }
   return undefined;

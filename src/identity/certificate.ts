@@ -70,24 +70,37 @@ export interface CertificateCache {
   readonly size: number;
 }
 
+/**
+ * Map keys are the certificate's last characters (its signature: in practice unique), not the
+ * whole string, whose hash V8 would compute afresh for every request's new string copy — that
+ * alone cost more than the rest of the check. A hit still compares the whole string, so a shared
+ * tail can only cost a re-parse, never a wrong identity.
+ */
+export const CACHE_KEY_CHARS = 96;
+
+interface Entry {
+  readonly certificate: string;
+  readonly parse: CertificateParse;
+}
+
 /** Results depend only on the string, so failures are cached too (bounded like the rest). */
 export function createCertificateCache(max: number = DEFAULT_CERT_CACHE_SIZE): CertificateCache {
   const entries = Math.max(1, max);
-  // Bounded by bytes too: keys are whole certificates (typically 1–3 KB URL-encoded).
-  const cache = new LRUCache<string, CertificateParse>({
+  // Bounded by bytes too: entries hold whole certificates (typically 1–3 KB URL-encoded).
+  const cache = new LRUCache<string, Entry>({
     max: entries,
     maxSize: entries * 8192,
     maxEntrySize: MAX_CERTIFICATE_CHARS,
-    sizeCalculation: (_value, key) => Math.max(1, key.length),
+    sizeCalculation: (entry) => Math.max(1, entry.certificate.length),
   });
   return {
     get(urlEncodedPem: string): CertificateParse {
-      let parsed = cache.get(urlEncodedPem);
-      if (parsed === undefined) {
-        parsed = parsePeerCertificate(urlEncodedPem);
-        cache.set(urlEncodedPem, parsed);
-      }
-      return parsed;
+      const key = urlEncodedPem.length <= CACHE_KEY_CHARS ? urlEncodedPem : urlEncodedPem.slice(-CACHE_KEY_CHARS);
+      const hit = cache.get(key);
+      if (hit !== undefined && hit.certificate === urlEncodedPem) return hit.parse;
+      const parse = parsePeerCertificate(urlEncodedPem);
+      cache.set(key, { certificate: urlEncodedPem, parse });
+      return parse;
     },
     get size(): number {
       return cache.size;

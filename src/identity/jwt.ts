@@ -7,6 +7,7 @@ import { jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
 import { tokenFailure, type TokenFailureDetail } from './failures.js';
 import type { InspectedJwt } from './jwt-inspect.js';
 import type { KeySet, KeySource } from './jwks.js';
+import { signsHere, verifySignature } from './signature.js';
 import type { IdentityFailure, VerifiedToken } from './types.js';
 
 export const DEFAULT_KEY_WAIT_MS = 100;
@@ -89,6 +90,20 @@ async function verifyWith(token: string, keySet: KeySet, options: JWTVerifyOptio
   }
 }
 
+/**
+ * The signature checked synchronously (signature.ts) on the key jose resolves; undefined when
+ * several keys match a kid-less token (jose's path tries each). The claims were checked by
+ * jwt-inspect.ts already. Resolver errors (no matching key, bad key) propagate as jose's would.
+ */
+async function signedHere(token: string, jwt: InspectedJwt, keySet: KeySet): Promise<'ok' | 'bad_signature' | 'bad_key' | undefined> {
+  try {
+    return await verifySignature(token, jwt.alg, jwt.kid, keySet);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') return undefined;
+    throw err;
+  }
+}
+
 function scopesOf(claims: Readonly<Record<string, unknown>>): readonly string[] {
   const scopes = new Set<string>();
   if (typeof claims.scope === 'string') for (const s of claims.scope.split(' ')) if (s !== '') scopes.add(s);
@@ -129,7 +144,10 @@ export async function verifyJwt(
       issuer: jwt.issuer.issuer, audience, algorithms: [jwt.alg], clockTolerance: jwt.issuer.clockSkewSec,
       currentDate: new Date(nowMs), requiredClaims: ['iss', 'aud', 'exp', 'iat', 'sub'],
     };
-    await verifyWith(token, keySet, options);
+    const checked = signsHere(jwt.alg) ? await signedHere(token, jwt, keySet) : undefined;
+    // jose's path (other algorithms, or several keys for a kid-less token) re-checks the claims too.
+    if (checked === undefined) await verifyWith(token, keySet, options);
+    else if (checked !== 'ok') return fail(checked);
     return { ok: true, token: verifiedToken(token, jwt), keySet };
   } catch (err) {
     return fail(detailOfJoseError(err));

@@ -34,6 +34,29 @@ export function workloadIdentity(id: string, source: PeerSource, trust: TrustCon
   return { peer, failure: undefined };
 }
 
+/** Most distinct IDs remembered per trust configuration before starting afresh. */
+export const WORKLOAD_MEMO_MAX = 10_000;
+const memos = new WeakMap<TrustConfig, Map<PeerSource, Map<string, PeerResult>>>();
+
+/**
+ * workloadIdentity, remembered per trust configuration: its answer depends only on the ID, the
+ * source and the trust config, and parsing the same SPIFFE ID on every request was a measurable
+ * share of a check. A new trust configuration (a reload) starts with an empty memo.
+ */
+function rememberedIdentity(id: string, source: PeerSource, trust: TrustConfig): PeerResult {
+  let bySource = memos.get(trust);
+  if (bySource === undefined) memos.set(trust, (bySource = new Map()));
+  let byId = bySource.get(source);
+  if (byId === undefined) bySource.set(source, (byId = new Map()));
+  let result = byId.get(id);
+  if (result === undefined) {
+    if (byId.size >= WORKLOAD_MEMO_MAX) byId.clear();
+    result = Object.freeze(workloadIdentity(id, source, trust));
+    byId.set(id, result);
+  }
+  return result;
+}
+
 /** The certificate decides; a principal beside it must say the same thing. */
 function fromCertificate(request: Request, trust: TrustConfig, certs: CertificateCache, nowMs: number): PeerResult {
   const cert = certs.get(request.sourceCertificate);
@@ -42,7 +65,7 @@ function fromCertificate(request: Request, trust: TrustConfig, certs: Certificat
   if (nowMs > cert.notAfter) return fails('invalid_peer_identity', 'cert_expired');
   const principal = request.sourcePrincipal;
   if (principal !== '' && principal !== cert.uri) return fails('invalid_peer_identity', 'principal_mismatch');
-  return workloadIdentity(cert.uri, 'certificate', trust);
+  return rememberedIdentity(cert.uri, 'certificate', trust);
 }
 
 /** The last element is the one the nearest (sanitizing) Envoy added for the connection it accepted. */
@@ -62,7 +85,7 @@ function fromXfcc(header: string, trust: TrustConfig): PeerResult {
 /** The peer identity of a request, the first present source deciding (certificate, principal, XFCC). */
 export function identifyPeer(request: Request, trust: TrustConfig, certs: CertificateCache, nowMs: number): PeerResult {
   if (request.sourceCertificate !== '') return fromCertificate(request, trust, certs, nowMs);
-  if (request.sourcePrincipal !== '') return workloadIdentity(request.sourcePrincipal, 'principal', trust);
+  if (request.sourcePrincipal !== '') return rememberedIdentity(request.sourcePrincipal, 'principal', trust);
   if (trust.trustXfcc) {
     const header = request.headers.get(XFCC_HEADER);
     if (header !== undefined) return fromXfcc(header, trust);

@@ -41,22 +41,38 @@ export interface TokenCacheOptions {
   readonly isCurrent: EntryCheck;
 }
 
+/**
+ * Map keys are the token's last characters (of its signature: in practice unique), not the whole
+ * token, whose hash V8 computes afresh for each request's new string copy. A hit compares the
+ * whole token, so a shared tail can only cost a re-verification, never another token's claims.
+ */
+export const TOKEN_KEY_CHARS = 32;
+
+interface Slot {
+  readonly jwt: string;
+  readonly entry: CachedToken;
+}
+
+const keyOf = (jwt: string): string => (jwt.length <= TOKEN_KEY_CHARS ? jwt : jwt.slice(-TOKEN_KEY_CHARS));
+
 export function createTokenCache(options: TokenCacheOptions): TokenCache {
   const max = Math.max(1, options.max ?? DEFAULT_TOKEN_CACHE_SIZE);
   const { now, metrics, isCurrent } = options;
-  const lru = new LRUCache<string, CachedToken>({
+  const lru = new LRUCache<string, Slot>({
     max,
     maxSize: max * TOKEN_CACHE_BYTES_PER_ENTRY,
-    sizeCalculation: (_value, key) => Math.max(1, key.length),
+    sizeCalculation: (slot) => Math.max(1, slot.jwt.length),
     // The cache's clock is the identifier's, so expiry agrees with verification.
     perf: { now },
   });
   return {
     get(jwt, audience, trust) {
-      const entry = lru.get(jwt);
+      const key = keyOf(jwt);
+      const slot = lru.get(key);
+      const entry = slot !== undefined && slot.jwt === jwt ? slot.entry : undefined;
       if (entry !== undefined) {
         if (now() >= entry.expMs || !isCurrent(entry, trust)) {
-          lru.delete(jwt);
+          lru.delete(key);
         } else if (entry.token.aud.includes(audience)) {
           metrics?.cacheRequest('token', 'hit');
           return entry.token;
@@ -68,7 +84,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     },
     set(jwt, entry) {
       const ttl = Math.floor(entry.expMs - now());
-      if (ttl >= 1) lru.set(jwt, entry, { ttl });
+      if (ttl >= 1) lru.set(keyOf(jwt), { jwt, entry }, { ttl });
     },
     clear() {
       lru.clear();

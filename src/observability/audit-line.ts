@@ -99,12 +99,12 @@ function requestFields(r: Request): AuditRequestFields {
 
 // rawPath comes without its query already; cutting again costs one indexOf and guarantees a token
 // or secret sent in a query string can never reach the trail, whatever the decoder does.
-function withoutQuery(path: string): string {
+export function withoutQuery(path: string): string {
   const q = path.indexOf('?');
   return q < 0 ? path : path.slice(0, q);
 }
 
 // Envoy bounds header sizes, but an audit line should stay a line a human can read.
-function cut(value: string): string {
+export function cut(value: string): string {
   return value.length <= MAX_FIELD_CHARS ? value : value.slice(0, MAX_FIELD_CHARS) + CUT_MARK;
 }

@@ -93,7 +93,8 @@ function edgeKey(rec: DecisionRecord): { byRule: boolean; key: string } {
 
 function methodOf(r: Request | undefined): string {
   if (r === undefined) return '(undecodable request)';
-  const m = r.grpcMethod ?? `${r.method} ${r.rawPath}`;
+  // join(): a flat key, not a string tree kept alive by the edge table.
+  const m = r.grpcMethod ?? [r.method, r.rawPath].join(' ');
   return m.length <= MAX_METHOD_CHARS ? m : m.slice(0, MAX_METHOD_CHARS);
 }
 

@@ -1,9 +1,10 @@
 // Prometheus metrics (product.md §5): one registry, every metric defined once at start-up, label
 // sets bound ahead of the request path. No label ever holds a caller identity or a path.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Reason } from '../decision/reasons.js';
 import type { Verdict } from '../decision/types.js';
+import { BoundHistogram } from './histogram.js';
 
 /** 10 µs … 100 ms, fine enough to resolve tens of microseconds. */
 export const CHECK_DURATION_BUCKETS: readonly number[] = Object.freeze([
@@ -60,31 +61,60 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
   return Object.freeze({ registry, ...decisionMetrics(registry), ...trustMetrics(registry), ...trailMetrics(registry) });
 }
 
+/**
+ * Increments summed in a plain number and handed to the prom-client counter when it is scraped
+ * (its `collect`): prom-client hashes and validates the labels of every inc, even on a bound child.
+ */
+class Pending {
+  n = 0;
+  constructor(private readonly child: { inc(value: number): void }) {}
+  inc(): void {
+    this.n++;
+  }
+  flush(): void {
+    if (this.n > 0) {
+      this.child.inc(this.n);
+      this.n = 0;
+    }
+  }
+}
+
 function decisionMetrics(registry: Registry): DecisionPart {
-  const duration = new Histogram({
+  const duration = new BoundHistogram({
     name: 'tollgate_check_duration_seconds',
     help: 'Server-side decision time (decoded CheckRequest to response object), by service and decision.',
-    labelNames: ['service', 'decision'] as const,
-    buckets: [...CHECK_DURATION_BUCKETS],
-    registers: [registry],
+    labelNames: ['service', 'decision'],
+    buckets: CHECK_DURATION_BUCKETS,
+    registry,
   });
+  const pending: Pending[] = [];
+  const flush = (): void => {
+    for (const p of pending) p.flush();
+  };
   const decisions = new Counter({
     name: 'tollgate_decisions_total',
     help: 'Decisions made, by service, decision (allow|deny|shadow_deny) and reason code.',
     labelNames: ['service', 'decision', 'reason'] as const,
     registers: [registry],
+    collect: flush,
   });
   const cache = new Counter({
     name: 'tollgate_cache_requests_total',
     help: 'Cache look-ups by cache (decision|token) and result (hit|miss).',
     labelNames: ['cache', 'result'] as const,
     registers: [registry],
+    collect: flush,
   });
+  const deferred = (child: { inc(value: number): void }): Pending => {
+    const p = new Pending(child);
+    pending.push(p);
+    return p;
+  };
   // All four cache series exist from the start (prom-client creates a series on its first inc).
-  const child = (c: 'decision' | 'token', r: 'hit' | 'miss') => {
+  const child = (c: 'decision' | 'token', r: 'hit' | 'miss'): Pending => {
     const bound = cache.labels(c, r);
     bound.inc(0);
-    return bound;
+    return deferred(bound);
   };
   const cacheBound = {
     decision: { hit: child('decision', 'hit'), miss: child('decision', 'miss') },
@@ -98,7 +128,7 @@ function decisionMetrics(registry: Registry): DecisionPart {
       const byReason = nested(byVerdict, verdict, () => new Map<Reason, Bound>());
       const b = nested(byReason, reason, () => ({
         histogram: duration.labels(label, verdict),
-        counter: decisions.labels(label, verdict, reason),
+        counter: deferred(decisions.labels(label, verdict, reason)),
       }));
       b.histogram.observe(seconds);
       b.counter.inc();

@@ -16,6 +16,7 @@ import { createRecorder } from '../observability/recorder.js';
 import { createCheckHandler, type Engine } from './check-handler.js';
 import { startGrpcServer, type GrpcServer } from './grpc.js';
 import { startAdminServer, type AdminServer } from './admin.js';
+import { createAdmission } from './limits.js';
 
 export interface Tollgate {
   readonly grpc: GrpcServer;
@@ -59,9 +60,11 @@ export async function startTollgate(config: ServerConfig, logger: Logger): Promi
   const inventory = createInventory({ metrics, policy: () => store.current() });
   const recorder = createRecorder({ audit, metrics, inventory, logger });
   const engine: Engine = { select: selectService, decide: (r, i, s, sel) => cache.decide(r, i, s, sel) };
+  const admission = createAdmission({ maxInFlight: config.maxInFlight, maxEventLoopDelayMs: config.maxEventLoopDelayMs, registry: metrics.registry });
   const check = createCheckHandler({
     policies: store, engine, identity: identifier, recorder,
     fallbackService: config.service, auditFailClosed: config.auditFailClosed,
+    limits: Object.freeze({ maxHeaders: config.maxHeaders, maxHeaderBytes: config.maxHeaderBytes }), admission,
   });
   if (config.grpc.kind === 'unix') await rm(config.grpc.path, { force: true });
   let draining = false;
@@ -86,6 +89,7 @@ export async function startTollgate(config: ServerConfig, logger: Logger): Promi
       grpc.setServing(false);
       store.close();
       await grpc.shutdown(config.drainMs);
+      admission.close();
       identifier.close();
       await admin.close();
       await audit.close();

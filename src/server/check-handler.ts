@@ -34,6 +34,8 @@ export interface CheckDeps {
   readonly fallbackService: string | undefined;
   readonly auditFailClosed: boolean;
   readonly limits?: DecodeLimits;
+  /** Backpressure (src/server/limits.ts): a refused check is denied at once, before any work. */
+  readonly admission?: { enter(): string | undefined; leave(): void };
 }
 
 /** A deny made by the orchestrator itself (unexpected exception, audit trail down). */
@@ -64,7 +66,13 @@ export function createCheckHandler(deps: CheckDeps): (wire: unknown) => Promise<
     let decisionId = '';
     let response: WireCheckResponse | undefined;
     let generation = 0;
+    const refused = deps.admission?.enter();
     try {
+      if (refused !== undefined) {
+        decision = failClosedDecision('internal_error', refused, deps.policies.current().generation);
+        decisionId = decisionIdFor('');
+        return (response = denyResponse(decisionId, decision, undefined));
+      }
       request = decodeCheckRequest(wire, deps.limits);
       decisionId = decisionIdFor(request.requestId);
       const snapshot = deps.policies.current();
@@ -85,6 +93,7 @@ export function createCheckHandler(deps: CheckDeps): (wire: unknown) => Promise<
       if (decisionId === '') decisionId = decisionIdFor('');
       response = denyResponse(decisionId, decision, identity);
     } finally {
+      if (refused === undefined) deps.admission?.leave();
       decision ??= failClosedDecision('internal_error', 'no_decision', generation);
       const latencyUs = Number(process.hrtime.bigint() - started) / 1000;
       deps.recorder.record({ decisionId, time, decision, request, identity, cache, latencyUs });

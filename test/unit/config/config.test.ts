@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { parseServeArgs } from '../../../src/config/config.js';
+import { parseServeArgs, SERVE_OPTIONS } from '../../../src/config/config.js';
+import { SERVE_USAGE } from '../../../src/cli/usage.js';
 import { parseAddress } from '../../../src/config/address.js';
 
 describe('serve configuration', () => {
@@ -49,5 +50,23 @@ describe('serve configuration', () => {
 
   it.each(['9191', ':9191', '::1:9191', 'unix:relative.sock', 'host:', 'host:-1'])('refuses address %s', (text) => {
     expect(parseAddress(text)).toHaveProperty('error');
+  });
+});
+
+describe('serve limits (backpressure and decode limits)', () => {
+  it('defaults: 256 headers, 64 KiB of headers, 1024 checks in flight, no event-loop shedding', () => {
+    const r = parseServeArgs([], {});
+    expect(r.ok === true && r.config).toMatchObject({ maxHeaders: 256, maxHeaderBytes: 65536, maxInFlight: 1024, maxEventLoopDelayMs: 0 });
+  });
+
+  it('reads the limit flags and refuses values out of range', () => {
+    const r = parseServeArgs(['--max-headers', '64', '--max-header-bytes', '8192', '--max-in-flight', '0', '--max-event-loop-delay-ms', '200'], {});
+    expect(r.ok === true && r.config).toMatchObject({ maxHeaders: 64, maxHeaderBytes: 8192, maxInFlight: 0, maxEventLoopDelayMs: 200 });
+    const bad = parseServeArgs(['--max-headers', '2', '--max-header-bytes', 'lots', '--max-in-flight', 'none', '--max-event-loop-delay-ms', '1e3'], {});
+    expect(bad.ok === false && bad.errors.map((e) => e.split(':')[0])).toEqual(['--max-headers', '--max-header-bytes', '--max-in-flight', '--max-event-loop-delay-ms']);
+  });
+
+  it('documents every serve flag in the help text', () => {
+    for (const flag of Object.keys(SERVE_OPTIONS).filter((f) => f !== 'help')) expect(SERVE_USAGE).toContain(`--${flag}`);
   });
 });

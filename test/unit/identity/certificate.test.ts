@@ -62,4 +62,14 @@ describe('createCertificateCache', () => {
     cache.get(certs.nonSpiffe.urlEncoded);
     expect(cache.size).toBe(2);
   });
+
+  it('never answers for another certificate string that ends the same way', () => {
+    const cache = createCertificateCache(10);
+    const leaf = certs.leaf.urlEncoded;
+    const sameTail = `${certs.otherDomain.urlEncoded.slice(0, 200)}${leaf.slice(200)}`;
+    expect(cache.get(leaf)).toMatchObject({ ok: true, uri: SPIFFE_REPORTER });
+    expect(cache.get(sameTail)).toEqual(parsePeerCertificate(sameTail));
+    expect(cache.get(sameTail)).not.toMatchObject({ ok: true, uri: SPIFFE_REPORTER });
+    expect(cache.get(leaf)).toMatchObject({ ok: true, uri: SPIFFE_REPORTER });
+  });
 });

@@ -22,6 +22,15 @@ function peerOf(spec: RequestSpec, t = trust, now = NOW) {
 }
 
 describe('principal', () => {
+  it('answers for the trust configuration in force, also for an ID it has seen under another one', () => {
+    const other = testTrust({ trustDomains: ['other.example'] });
+    expect(peerOf({ principal: SPIFFE_REPORTER }).peer?.spiffeId).toBe(SPIFFE_REPORTER);
+    expect(peerOf({ principal: SPIFFE_REPORTER }, other)).toEqual({ peer: undefined, failure: { reason: 'untrusted_domain', detail: 'not_in_trust_domains' } });
+    expect(peerOf({ certificate: certs.leaf.urlEncoded }, other).failure?.reason).toBe('untrusted_domain');
+    expect(peerOf({ certificate: certs.leaf.urlEncoded }).peer?.source).toBe('certificate');
+    expect(peerOf({ principal: SPIFFE_REPORTER }).peer?.source).toBe('principal');
+  });
+
   it('establishes a workload identity in a trusted domain', () => {
     expect(peerOf({ principal: SPIFFE_REPORTER })).toEqual({
       peer: { spiffeId: SPIFFE_REPORTER, trustDomain: 'example.org', path: '/ns/billing/sa/reporter', source: 'principal' },

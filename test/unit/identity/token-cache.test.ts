@@ -49,6 +49,15 @@ describe('token cache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('never answers for another token that ends the same way', () => {
+    const cache = createTokenCache({ max: 10, now: () => 0, isCurrent: () => true });
+    const tail = randomBytes(48).toString('base64url');
+    const e = entry(60_000);
+    cache.set(`header.payload-a.${tail}`, e);
+    expect(cache.get(`header.payload-b.${tail}`, 'payments', trust)).toBeUndefined();
+    expect(cache.get(`header.payload-a.${tail}`, 'payments', trust)).toBe(e.token);
+  });
+
   it('does not store a token that is already at its exp', () => {
     const cache = createTokenCache({ max: 10, now: () => 5000, isCurrent: () => true });
     cache.set('t', entry(5000));

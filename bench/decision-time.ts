@@ -1,0 +1,98 @@
+// Server-side decision time (T3–T5): the real Check handler in this process, over CheckRequests
+// decoded as the server decodes them, one call at a time, each timed with process.hrtime.bigint().
+// The time covers decode → identity → decision → response object → recording (audit, metrics,
+// inventory): everything tollgate does per Check besides the gRPC transport.
+
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { TokenSigner } from './fixtures/keys.js';
+import { COLD_TOKEN, type Fixtures } from './fixtures/index.js';
+import { decodeFrame, startInProcess, type InProcess } from './in-process.js';
+import { summarize, type Summary } from './stats.js';
+
+/** Let the audit destination flush between calls, as the event loop of a server does. */
+const YIELD_EVERY = 64;
+
+/**
+ * Each call gets a freshly decoded request (decoding is not timed: grpc-js does it, for the null
+ * server too), so no string hash or parse is reused across calls that a server would redo.
+ */
+async function timeCalls(tg: InProcess, frames: readonly Buffer[], calls: number, warmup: number): Promise<Summary> {
+  for (let i = 0; i < warmup; i++) {
+    await tg.check(decodeFrame(frames[i % frames.length] as Buffer));
+    if (i % YIELD_EVERY === 0) await yieldToLoop();
+  }
+  const us = new Float64Array(calls);
+  for (let i = 0; i < calls; i++) {
+    const wire = decodeFrame(frames[i % frames.length] as Buffer);
+    const t0 = process.hrtime.bigint();
+    await tg.check(wire);
+    us[i] = Number(process.hrtime.bigint() - t0) / 1000;
+    if (i % YIELD_EVERY === 0) await yieldToLoop();
+  }
+  return summarize(us);
+}
+
+/** Frames with a new token each (the cold template with its token replaced), decoded up front. */
+function coldWires(fx: Fixtures, count: number, serialBase: number): unknown[] {
+  const signer = new TokenSigner(fx.key.privatePem);
+  const iat = Math.floor(Date.now() / 1000);
+  const wires: unknown[] = [];
+  for (let n = 0; n < count; n++) {
+    const token = signer.sign({ ...COLD_TOKEN, serial: serialBase + n, iat });
+    const frame = Buffer.from(fx.cold.frame);
+    frame.write(token, fx.cold.tokenOffset, 'latin1');
+    wires.push(decodeFrame(frame));
+  }
+  return wires;
+}
+
+async function timeCold(tg: InProcess, wires: readonly unknown[]): Promise<Summary> {
+  const us = new Float64Array(wires.length);
+  for (let i = 0; i < wires.length; i++) {
+    await yieldToLoop();
+    const t0 = process.hrtime.bigint();
+    await tg.check(wires[i]);
+    us[i] = Number(process.hrtime.bigint() - t0) / 1000;
+  }
+  return summarize(us);
+}
+
+export interface DecisionTimes {
+  /** T3: workload (a) requests, caches warm. */
+  readonly warm: Summary;
+  /** T4: a new ES256 token per call (signature verified each time). */
+  readonly cold: Summary;
+  /** T5: decision cache off (every call decides afresh), the 10-rule policy… */
+  readonly smallUncached: Summary;
+  /** …and the 100 × 100-rule policy. */
+  readonly largeUncached: Summary;
+}
+
+export async function measureDecisionTimes(fx: Fixtures, scale: { calls: number; coldCalls: number }, log: (s: string) => void): Promise<DecisionTimes> {
+  const small = await startInProcess({ policies: fx.policies.small });
+  let warm: Summary;
+  let cold: Summary;
+  try {
+    warm = await timeCalls(small, fx.warm.frames, scale.calls, Math.min(20_000, scale.calls));
+    log(`  T3 warm: p50 ${warm.p50.toFixed(2)} µs, p99 ${warm.p99.toFixed(2)} µs`);
+    await timeCold(small, coldWires(fx, 200, 5_000_000));
+    cold = await timeCold(small, coldWires(fx, scale.coldCalls, 5_100_000));
+    log(`  T4 cold token: p50 ${cold.p50.toFixed(1)} µs, p99 ${cold.p99.toFixed(1)} µs`);
+  } finally {
+    await small.close();
+  }
+  const smallUncached = await uncached(fx.policies.small, fx.warm.frames, scale.calls);
+  const largeUncached = await uncached(fx.policies.large, fx.large.frames, scale.calls);
+  log(`  T5 uncached p50: 10 rules ${smallUncached.p50.toFixed(2)} µs, 100×100 rules ${largeUncached.p50.toFixed(2)} µs`);
+  return { warm, cold, smallUncached, largeUncached };
+}
+
+/** With a one-entry decision cache and requests in rotation, every call is a cache miss. */
+async function uncached(policies: string, frames: readonly Buffer[], calls: number): Promise<Summary> {
+  const tg = await startInProcess({ policies, decisionCacheSize: 1 });
+  try {
+    return await timeCalls(tg, frames, calls, Math.min(20_000, calls));
+  } finally {
+    await tg.close();
+  }
+}

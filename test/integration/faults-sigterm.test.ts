@@ -1,0 +1,83 @@
+// SIGTERM while checks are really in flight (the built CLI as a child process): twenty checks are
+// waiting for a key set when the signal comes. They finish with their own decision once the key
+// server answers, /readyz turns 503, a new connection is refused, and the process exits 0.
+// (cli-serve.test.ts covers a plain burst; here the in-flight checks are asynchronous.)
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { checkClient } from '../helpers/server.js';
+import { claims, generateKey, jwks, signToken } from '../helpers/tokens.js';
+import { KeyServer } from './faults-keyserver.js';
+import { metricReaches } from './faults-load.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+const ISS = 'https://idp.example.org';
+const READER = 'spiffe://example.org/ns/app/sa/reader';
+const cleanup: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+/** Resolves with the first stderr line (JSON) whose msg is `msg`. */
+function logLine(child: ChildProcess, msg: string): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (const line of buf.split('\n')) if (line.includes(`"msg":"${msg}"`)) resolve(JSON.parse(line) as Record<string, string>);
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before "${msg}"`)));
+  });
+}
+
+describe('SIGTERM with checks in flight', () => {
+  it('lets waiting checks finish with their decision, refuses new connections, and exits 0', async () => {
+    const k1 = await generateKey('ES256', { kid: 'k1' });
+    const k2 = await generateKey('ES256', { kid: 'k2' });
+    const keys = new KeyServer();
+    keys.mode = 'ok';
+    keys.body = JSON.stringify(jwks([k1]));
+    await keys.start();
+    cleanup.push(() => keys.close());
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-faults-sigterm-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'trust.yaml'), `kind: Trust\ntrustDomains: [example.org]\nissuers:\n  corp:\n    issuer: ${ISS}\n    jwks: { url: ${keys.url}, refresh: 1h, cooldown: 1h, timeout: 30s }\n    algorithms: [ES256]\n`);
+    await writeFile(join(dir, 'svc.yaml'), `kind: ServicePolicy\nservice: svc\nrules:\n  - name: read\n    methods: [{ http: GET /x }]\n    allow:\n      - spiffe: ${READER}\n      - token: { issuer: corp, subject: bot }\n`);
+    const child = spawn(process.execPath, [CLI, 'serve', '--policies', dir, '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--key-wait-ms', '10000', '--drain-timeout-ms', '25000'], {
+      cwd: ROOT, env: { ...process.env, TOLLGATE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    cleanup.push(() => void (child.exitCode === null && child.kill('SIGKILL')));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const addr = await logLine(child, 'tollgate serving');
+    const client = checkClient(addr.grpc as string);
+    cleanup.push(() => client.close());
+    expect((await client.check({ service: 'svc', http: 'GET /x', principal: READER })).status.code).toBe(0);
+
+    keys.mode = 'hang';
+    const token = await signToken({ key: k2, claims: claims({ iss: ISS, aud: 'svc', sub: 'bot' }) });
+    const waiting = Array.from({ length: 20 }, () =>
+      client.check({ service: 'svc', http: 'GET /x', token }).then((r) => (r.status.code === 0 ? 'allow' : 'deny'), (e: ServiceError) => `error:${e.code}`));
+    await metricReaches(`http://${addr.admin}`, 'tollgate_checks_in_flight', (v) => v === 20);
+
+    const draining = logLine(child, 'draining');
+    child.kill('SIGTERM');
+    await draining;
+    expect((await fetch(`http://${addr.admin}/readyz`)).status).toBe(503);
+    const late = checkClient(addr.grpc as string);
+    const refused = await late.check({ service: 'svc', http: 'GET /x', principal: READER }).then(() => 'answered', (e: ServiceError) => e.code);
+    late.close();
+    expect(refused).toBe(grpcStatus.UNAVAILABLE);
+
+    keys.body = JSON.stringify(jwks([k1, k2]));
+    keys.release();
+    expect(await Promise.all(waiting)).toEqual(Array(20).fill('allow'));
+    expect(await exit).toBe(0);
+  });
+});

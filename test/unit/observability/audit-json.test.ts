@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { auditMembers } from '../../../src/observability/audit-json.js';
+import { MAX_FIELD_CHARS, auditFields } from '../../../src/observability/audit-line.js';
+import type { DecisionRecord } from '../../../src/observability/record.js';
+import { decision, denied, identity, record, request, token } from './fixtures.js';
+
+/** What pino wrote for logger.info(auditFields(rec)), as data. */
+const viaObject = (rec: DecisionRecord): unknown => JSON.parse(JSON.stringify(auditFields(rec)));
+const viaText = (rec: DecisionRecord): unknown => JSON.parse(`{${auditMembers(rec)}}`);
+
+describe('auditMembers (the audit line written directly)', () => {
+  it('holds the members of auditFields in the same order', () => {
+    const rec = record({ identity: identity({ token: token(), tokenPresented: true }) });
+    expect(viaText(rec)).toEqual(viaObject(rec));
+    expect(Object.keys(viaText(rec) as object)).toEqual(Object.keys(auditFields(rec)));
+  });
+
+  it('writes nulls for absent parts, as auditFields does', () => {
+    for (const rec of [
+      record({ request: undefined, identity: undefined, cache: 'none', decision: denied('malformed_request', { service: '', detail: 'no_http' }) }),
+      record({ identity: identity({ peer: undefined, token: token({ jti: undefined }) }), decision: denied('not_allowed') }),
+      record({ request: request({ grpcMethod: 'pkg.Svc/Get', rawPath: '/pkg.Svc/Get?x=1' }), latencyUs: 3.5 }),
+      record({ decision: decision({ verdict: 'shadow_deny', reason: 'no_rule', rule: '', detail: '' }), time: Number.NaN }),
+    ]) {
+      expect(viaText(rec)).toEqual(viaObject(rec));
+    }
+  });
+
+  it('cuts long request strings like auditFields', () => {
+    const rec = record({ request: request({ host: 'h'.repeat(MAX_FIELD_CHARS + 10), rawPath: `/${'p'.repeat(MAX_FIELD_CHARS)}` }) });
+    expect(viaText(rec)).toEqual(viaObject(rec));
+  });
+
+  it('is valid JSON equal to auditFields for any strings (quotes, control characters, unicode)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.double(), (s, t, list, n) => {
+        const tok = token({ sub: s, iss: t, aud: list, scopes: [s, t], exp: n });
+        const rec = record({
+          decisionId: t,
+          decision: decision({ service: s, rule: t, detail: s }),
+          request: request({ method: s, host: t, rawPath: `/${s}`, sourceAddress: t, grpcMethod: s }),
+          identity: identity({ token: tok, tokenPresented: true }),
+          latencyUs: n,
+        });
+        expect(viaText(rec)).toEqual(viaObject(rec));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
