@@ -4,8 +4,10 @@
 // inventory): everything tollgate does per Check besides the gRPC transport.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { TokenSigner } from './fixtures/keys.js';
-import { COLD_TOKEN, type Fixtures } from './fixtures/index.js';
+import { COLD_TOKEN, createFixtures, type Fixtures } from './fixtures/index.js';
 import { decodeFrame, startInProcess, type InProcess } from './in-process.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -95,4 +97,27 @@ async function uncached(policies: string, frames: readonly Buffer[], calls: numb
   } finally {
     await tg.close();
   }
+}
+
+/**
+ * As a process of its own (`node dist/bench/decision-time.js [--calls N] [--cold N]`), so that
+ * nothing the bench did before (servers, clients, fixtures) weighs on the heap or the JIT.
+ * Prints the DecisionTimes as one JSON line.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '200000' }, cold: { type: 'string', default: '3000' } } });
+  const fx = createFixtures();
+  try {
+    const times = await measureDecisionTimes(fx, { calls: Number(values.calls), coldCalls: Number(values.cold) }, (s) => process.stderr.write(`${s}\n`));
+    process.stdout.write(`${JSON.stringify(times)}\n`);
+  } finally {
+    fx.cleanup();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`decision-time: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  });
 }

@@ -90,7 +90,7 @@ export const NODE_CLIENT_CONNECTIONS = 4;
 
 /** Upper bound on requests of one Node-client round (cold tokens are signed before it starts). */
 export function coldBudget(scale: Scale): number {
-  return Math.ceil((scale.seconds + scale.warmupSeconds) * 25_000);
+  return Math.ceil((scale.seconds + scale.warmupSeconds) * 12_000);
 }
 
 export function nodeJob(server: ServerProcess, source: ClientJob['source'], scale: Scale, verify: boolean, maxRequests: number): ClientJob {

@@ -59,13 +59,17 @@ function serverSide(m: Measured): Figure[] {
   }
   if (m.soak) {
     const s = m.soak;
-    out.push({ id: 'T6', figure: `RSS after ${s.requests.toLocaleString('en')} requests, ${s.distinct.toLocaleString('en')} distinct tokens and paths (peak; growth over last half)`, value: `${Math.round(s.peakRssMB)} MB; ${r(s.growthPct)} %`, target: '≤ 200 MB; ≤ 10 %', pass: s.peakRssMB <= 200 && s.growthPct <= 10 });
+    const live = s.liveHeapMB === undefined ? '' : `; live heap after a full GC at the end ${Math.round(s.liveHeapMB)} MB`;
+    out.push({ id: 'T6', figure: `RSS after ${s.requests.toLocaleString('en')} requests, ${s.distinct.toLocaleString('en')} distinct tokens and paths (peak; growth over last half${live})`, value: `${Math.round(s.peakRssMB)} MB; ${r(s.growthPct)} %`, target: '≤ 200 MB; ≤ 10 %', pass: s.peakRssMB <= 200 && s.growthPct <= 10 });
   }
   if (m.reload) {
     const x = m.reload;
     out.push({ id: 'T7', figure: `reloads under load: ${x.reloads} of ${x.wanted} reloads, ${x.checked.toLocaleString('en')} responses checked`, value: `${x.failed} failed, ${x.wrong} wrong`, target: '0 failed or wrong', pass: x.reloads >= x.wanted && x.failed === 0 && x.wrong === 0 });
   }
-  if (m.startup) out.push({ id: 'T8', figure: 'start-up to ready, 100 × 100-rule policy (median)', value: `${Math.round(m.startup.medianMs)} ms`, target: '≤ 1000 ms', pass: m.startup.medianMs <= 1000 });
+  if (m.startup) {
+    const s = m.startup;
+    out.push({ id: 'T8', figure: `start-up to ready, 100 × 100-rule policy (median; 10-rule policy: ${Math.round(s.smallMedianMs)} ms; loading the large set alone: ${Math.round(s.loadMs)} ms)`, value: `${Math.round(s.medianMs)} ms`, target: '≤ 1000 ms', pass: s.medianMs <= 1000 });
+  }
   return out;
 }
 

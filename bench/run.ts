@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { measureDecisionTimes } from './decision-time.js';
+import type { DecisionTimes } from './decision-time.js';
 import { alternate, coldBudget, fixedSource, h2loadRound, nodeJob, nodeRound, type Scale } from './e2e.js';
 import { COLD_TOKEN, createFixtures, type Fixtures } from './fixtures/index.js';
 import { ensureH2load } from './h2load.js';
@@ -92,19 +92,28 @@ async function coldWorkload(fx: Fixtures, scale: Scale, nul: ServerProcess, tg: 
   return { ...ab, nullRps, throughputRatio: ab.tollgateRps / nullRps, clientElu: elu };
 }
 
-function soakChild(quick: boolean): Promise<SoakResult> {
-  const args = [path.join(HERE, 'soak.js'), ...(quick ? ['--requests', '100000', '--distinct', '10000'] : [])];
+/** Run a bench script as a process of its own; its last stdout line is the JSON result. */
+function child<T>(args: readonly string[], timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000);
-    child.once('exit', (code) => {
+    proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.once('exit', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(out) as SoakResult);
-      else reject(new Error(`soak exited with ${code}`));
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as T);
+      else reject(new Error(`${path.basename(args.find((a) => a.endsWith('.js')) ?? 'child')} exited with ${code}`));
     });
   });
+}
+
+function soakChild(quick: boolean): Promise<SoakResult> {
+  // --expose-gc: the soak collects once after the run to report the live heap beside RSS.
+  return child(['--expose-gc', path.join(HERE, 'soak.js'), ...(quick ? ['--requests', '100000', '--distinct', '10000'] : [])], 15 * 60_000);
+}
+
+function decisionChild(quick: boolean): Promise<DecisionTimes> {
+  return child([path.join(HERE, 'decision-time.js'), ...(quick ? ['--calls', '20000', '--cold', '500'] : [])], 10 * 60_000);
 }
 
 async function run(p: Plan): Promise<void> {
@@ -120,11 +129,11 @@ async function run(p: Plan): Promise<void> {
     }
     if (p.sections.has('startup')) {
       log('T8 start-up');
-      m.startup = await measureStartup(fx.policies.large, p.quick ? 1 : 3);
+      m.startup = await measureStartup(fx.policies.large, fx.policies.small, p.quick ? 1 : 3);
     }
     if (p.sections.has('decision')) {
       log('T3–T5 decision time (in-process)');
-      m.decision = await measureDecisionTimes(fx, p.quick ? { calls: 20_000, coldCalls: 500 } : { calls: 200_000, coldCalls: 3_000 }, log);
+      m.decision = await decisionChild(p.quick);
     }
     if (p.sections.has('soak')) {
       log('T6 memory soak');

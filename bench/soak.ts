@@ -28,6 +28,8 @@ export interface SoakResult {
   readonly endRssMB: number;
   /** RSS growth over the last half of the run, percent (medians of 5 samples at the middle and the end). */
   readonly growthPct: number;
+  /** Heap in use after a full GC at the end (only when run with --expose-gc): what is really kept. */
+  readonly liveHeapMB: number | undefined;
 }
 
 const PATH_WIDTH = 6;
@@ -75,14 +77,22 @@ export async function runSoak(requests: number, distinct: number, log: (s: strin
       if ((i + 1) % Math.ceil(requests / 10) === 0) log(`  soak: ${i + 1} requests, RSS ${rss().rssMB.toFixed(0)} MB`);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return summarize(requests, distinct, seconds, samples);
+    return { ...summarize(requests, distinct, seconds, samples), liveHeapMB: liveHeap() };
   } finally {
     await tg.close();
     fx.cleanup();
   }
 }
 
-function summarize(requests: number, distinct: number, seconds: number, samples: readonly SoakSample[]): SoakResult {
+/** After the run only, so collecting never changes what was measured during it. */
+function liveHeap(): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return undefined;
+  gc();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
+function summarize(requests: number, distinct: number, seconds: number, samples: readonly SoakSample[]): Omit<SoakResult, 'liveHeapMB'> {
   const mid = Math.floor(samples.length / 2);
   const middle = median(samples.slice(Math.max(0, mid - 2), mid + 3).map((s) => s.rssMB));
   const end = median(samples.slice(-5).map((s) => s.rssMB));

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
 import { buildCheckRequest } from '../ext-authz/build.js';
+import { headerRecord } from './explain-input.js';
 import { loadExtAuthzPackage } from '../ext-authz/proto.js';
 import type { WireCheckResponse } from '../ext-authz/respond.js';
 
@@ -16,15 +17,6 @@ and prints the decision. Exit 0 allowed, 1 denied, 2 usage or connection error.
 
 type Client = { Check(req: unknown, cb: (err: ServiceError | null, res: WireCheckResponse) => void): void; close(): void };
 
-function headerList(values: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values) {
-    const eq = v.indexOf('=');
-    if (eq <= 0) throw new Error(`--header expects name=value, got "${v}"`);
-    out[v.slice(0, eq)] = v.slice(eq + 1);
-  }
-  return out;
-}
 
 export function describeResponse(res: WireCheckResponse): string {
   const lines: string[] = [];
@@ -61,7 +53,7 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
   try {
     request = buildCheckRequest({
       http: values.http, grpc: values['grpc-method'], service: values.service, principal: values.spiffe, token: values.token,
-      headers: headerList(values.header ?? []), requestId: values['request-id'],
+      headers: headerRecord(values.header ?? []), requestId: values['request-id'],
     });
   } catch (err) {
     process.stderr.write(`tollgate check: ${(err as Error).message}\n`);

@@ -138,30 +138,28 @@ class AuditTrail implements AuditLog {
     this.#batch = new LineBatch((text, lines) => this.#handOver(text, lines));
   }
 
-  #handOver(text: string, lines: number): void {
+  #handOver(bytes: Buffer, lines: number): void {
     const t = this.#t;
     if (t.state.closed || t.state.dead) {
       this.#metrics?.auditDropped(lines);
       return;
     }
+    // A batch that would overflow the buffer goes line by line, so that only the lines that do
+    // not fit are dropped (and counted), as if each had been written on its own.
+    if (t.owned && lines > 1 && t.state.pending + bytes.length > t.bufferBytes) {
+      for (let at = 0, nl = bytes.indexOf(10); nl !== -1; at = nl + 1, nl = bytes.indexOf(10, at)) this.#handOver(bytes.subarray(at, nl + 1), 1);
+      return;
+    }
     try {
-      // sonic-boom (owned) takes Buffers; a test stream gets the text as pino would write it.
-      const data = t.owned ? Buffer.from(text, 'utf8') : text;
-      const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-      // A batch that would overflow the buffer goes line by line, so that only the lines that do
-      // not fit are dropped (and counted), as if each had been written on its own.
-      if (t.owned && lines > 1 && t.state.pending + bytes > t.bufferBytes) {
-        for (let at = 0, nl = text.indexOf('\n'); nl !== -1; at = nl + 1, nl = text.indexOf('\n', at)) this.#handOver(text.slice(at, nl + 1), 1);
-        return;
-      }
       // Bytes handed over minus those written or dropped is the buffer's fill, without reading
-      // sonic-boom's private fields.
-      if (t.owned) t.state.pending += bytes;
-      t.dest.write(data);
+      // sonic-boom's private fields. A test stream gets the text, as pino would write it.
+      if (t.owned) t.state.pending += bytes.length;
+      t.dest.write(t.owned ? bytes : bytes.toString('utf8'));
     } catch {
       this.#metrics?.auditDropped(lines);
     }
   }
+
 
   write(rec: DecisionRecord): void {
     const t = this.#t;
@@ -182,7 +180,7 @@ class AuditTrail implements AuditLog {
   writable(): boolean {
     if (!this.#failClosed) return true;
     const { state, owned, headroom, bufferBytes } = this.#t;
-    const full = owned && state.pending + this.#batch.pendingChars + headroom > bufferBytes;
+    const full = owned && state.pending + this.#batch.pendingBytes + headroom > bufferBytes;
     return !state.closed && !state.dead && !state.errored && !full;
   }
 

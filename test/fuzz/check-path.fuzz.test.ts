@@ -2,7 +2,8 @@
 // (arb-request.ts). Invariants: the handler never rejects; exactly one record per check and one
 // audit line that leaks neither token nor query values; every response well formed; no
 // internal_error (an exception is a bug, even if it fails closed); every allow is one the policy
-// grants (oracle.ts). FUZZ_RUNS sets the number of cases (`npm run fuzz`: 100,000).
+// grants (oracle.ts). FUZZ_RUNS sets the number of cases (`npm run fuzz`: 100,000); FUZZ_STATS=1
+// prints the mix of answers.
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

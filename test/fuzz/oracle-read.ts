@@ -202,8 +202,9 @@ function splitQuoted(s: string, sep: string): string[] | undefined {
   return quoted ? undefined : [...parts, cur];
 }
 
-/** The URI of the last XFCC element, when it has exactly one. */
+/** The URI of the last XFCC element, when it has exactly one (Envoy writes visible ASCII only). */
 export function xfccUri(header: string): string | undefined {
+  if (/[^\t\x20-\x7e]/.test(header)) return undefined;
   const last = splitQuoted(header, ',')?.pop();
   const pairs = last === undefined ? undefined : splitQuoted(last, ';');
   if (pairs === undefined) return undefined;

@@ -4,6 +4,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventEmitter, once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKey, jwks, type TestKey } from '../helpers/tokens.js';
 
 export type Mode = 'ok' | 'down' | 'garbage' | 'hang';
 
@@ -50,4 +54,28 @@ export class KeyServer extends EventEmitter {
     this.server.close();
     await once(this.server, 'close');
   }
+}
+
+export const FAULTS_ISS = 'https://idp.example.org';
+export const FAULTS_READER = 'spiffe://example.org/ns/app/sa/reader';
+
+/**
+ * A key server holding one ES256 key (k1; k2 is a second, unpublished key) and a policy dir
+ * whose issuer `corp` fetches from it: a check with a k2 token waits on the server.
+ */
+export async function keyServerFixture(prefix: string, cleanup: (() => Promise<void> | void)[]): Promise<{
+  keys: KeyServer; dir: string; k1: TestKey; k2: TestKey;
+}> {
+  const k1 = await generateKey('ES256', { kid: 'k1' });
+  const k2 = await generateKey('ES256', { kid: 'k2' });
+  const keys = new KeyServer();
+  keys.mode = 'ok';
+  keys.body = JSON.stringify(jwks([k1]));
+  await keys.start();
+  cleanup.push(() => keys.close());
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'trust.yaml'), `kind: Trust\ntrustDomains: [example.org]\nissuers:\n  corp:\n    issuer: ${FAULTS_ISS}\n    jwks: { url: ${keys.url}, refresh: 1h, cooldown: 1h, timeout: 30s }\n    algorithms: [ES256]\n`);
+  await writeFile(join(dir, 'svc.yaml'), `kind: ServicePolicy\nservice: svc\nrules:\n  - name: read\n    methods: [{ http: GET /x }]\n    allow:\n      - spiffe: ${FAULTS_READER}\n      - token: { issuer: corp, subject: bot }\n`);
+  return { keys, dir, k1, k2 };
 }

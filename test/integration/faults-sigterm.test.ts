@@ -4,21 +4,17 @@
 // (cli-serve.test.ts covers a plain burst; here the in-flight checks are asynchronous.)
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { checkClient } from '../helpers/server.js';
-import { claims, generateKey, jwks, signToken } from '../helpers/tokens.js';
-import { KeyServer } from './faults-keyserver.js';
+import { claims, jwks, signToken } from '../helpers/tokens.js';
+import { FAULTS_ISS as ISS, FAULTS_READER as READER, keyServerFixture } from './faults-keyserver.js';
 import { metricReaches } from './faults-load.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli/main.js');
-const ISS = 'https://idp.example.org';
-const READER = 'spiffe://example.org/ns/app/sa/reader';
 const cleanup: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
@@ -39,17 +35,7 @@ function logLine(child: ChildProcess, msg: string): Promise<Record<string, strin
 
 describe('SIGTERM with checks in flight', () => {
   it('lets waiting checks finish with their decision, refuses new connections, and exits 0', async () => {
-    const k1 = await generateKey('ES256', { kid: 'k1' });
-    const k2 = await generateKey('ES256', { kid: 'k2' });
-    const keys = new KeyServer();
-    keys.mode = 'ok';
-    keys.body = JSON.stringify(jwks([k1]));
-    await keys.start();
-    cleanup.push(() => keys.close());
-    const dir = await mkdtemp(join(tmpdir(), 'tollgate-faults-sigterm-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, 'trust.yaml'), `kind: Trust\ntrustDomains: [example.org]\nissuers:\n  corp:\n    issuer: ${ISS}\n    jwks: { url: ${keys.url}, refresh: 1h, cooldown: 1h, timeout: 30s }\n    algorithms: [ES256]\n`);
-    await writeFile(join(dir, 'svc.yaml'), `kind: ServicePolicy\nservice: svc\nrules:\n  - name: read\n    methods: [{ http: GET /x }]\n    allow:\n      - spiffe: ${READER}\n      - token: { issuer: corp, subject: bot }\n`);
+    const { keys, dir, k1, k2 } = await keyServerFixture('tollgate-faults-sigterm-', cleanup);
     const child = spawn(process.execPath, [CLI, 'serve', '--policies', dir, '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--key-wait-ms', '10000', '--drain-timeout-ms', '25000'], {
       cwd: ROOT, env: { ...process.env, TOLLGATE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'],
     });

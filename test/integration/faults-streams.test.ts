@@ -5,21 +5,16 @@
 // (the drain bound is far above the test's own timeout, so a leaked stream would fail the test).
 
 import { connect, type ClientHttp2Session } from 'node:http2';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { credentials, loadPackageDefinition, status as grpcStatus, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { authorizationService, loadExtAuthzPackage } from '../../src/ext-authz/proto.js';
 import type { WireCheckResponse } from '../../src/ext-authz/respond.js';
 import { buildCheckRequest } from '../../src/ext-authz/build.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { claims, generateKey, jwks, signToken } from '../helpers/tokens.js';
-import { KeyServer } from './faults-keyserver.js';
+import { claims, jwks, signToken } from '../helpers/tokens.js';
+import { FAULTS_ISS as ISS, FAULTS_READER as READER, keyServerFixture, type KeyServer } from './faults-keyserver.js';
 import { metricReaches } from './faults-load.js';
 
-const ISS = 'https://idp.example.org';
-const READER = 'spiffe://example.org/ns/app/sa/reader';
 const CHECK_PATH = '/envoy.service.auth.v3.Authorization/Check';
 const CHECK = authorizationService().Check;
 const cleanup: (() => Promise<void>)[] = [];
@@ -29,17 +24,7 @@ afterEach(async () => {
 });
 
 async function setUp(): Promise<{ server: RunningServer; keys: KeyServer; token: string }> {
-  const k1 = await generateKey('ES256', { kid: 'k1' });
-  const k2 = await generateKey('ES256', { kid: 'k2' });
-  const keys = new KeyServer();
-  keys.mode = 'ok';
-  keys.body = JSON.stringify(jwks([k1]));
-  await keys.start();
-  cleanup.push(() => keys.close());
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-faults-streams-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'trust.yaml'), `kind: Trust\ntrustDomains: [example.org]\nissuers:\n  corp:\n    issuer: ${ISS}\n    jwks: { url: ${keys.url}, refresh: 1h, cooldown: 1h, timeout: 30s }\n    algorithms: [ES256]\n`);
-  await writeFile(join(dir, 'svc.yaml'), `kind: ServicePolicy\nservice: svc\nrules:\n  - name: read\n    methods: [{ http: GET /x }]\n    allow:\n      - spiffe: ${READER}\n      - token: { issuer: corp, subject: bot }\n`);
+  const { keys, dir, k1, k2 } = await keyServerFixture('tollgate-faults-streams-', cleanup);
   const server = await startServer(dir, { 'key-wait-ms': '10000', 'drain-timeout-ms': '600000' });
   let closed = false;
   const close = server.close.bind(server);
