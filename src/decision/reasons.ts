@@ -23,7 +23,7 @@ export const DENY_REASONS = Object.freeze({
   not_allowed: { http: 403, grpc: GRPC_PERMISSION_DENIED, meaning: 'Rules match the request, but none of their allow entries holds for the caller.' },
   no_rule: { http: 403, grpc: GRPC_PERMISSION_DENIED, meaning: "No rule of the service's policy selects this method and path." },
   no_policy: { http: 403, grpc: GRPC_PERMISSION_DENIED, meaning: 'No service policy could be selected for the request.' },
-  ambiguous_path: { http: 403, grpc: GRPC_PERMISSION_DENIED, meaning: 'The path could be read two ways (encoded slash or backslash, dot segment, empty segment, NUL).' },
+  ambiguous_path: { http: 403, grpc: GRPC_PERMISSION_DENIED, meaning: 'The path could be read two ways (encoded slash or backslash, dot segment, empty segment, path parameter, encoded percent, NUL).' },
   malformed_request: { http: 403, grpc: GRPC_PERMISSION_DENIED, meaning: 'The CheckRequest lacks what a decision needs (no attributes, no HTTP request, no method or path) or is garbled.' },
   internal_error: { http: 403, grpc: GRPC_PERMISSION_DENIED, meaning: 'An unexpected error happened while deciding; tollgate fails closed.' },
 } as const satisfies Record<string, ReasonInfo>);

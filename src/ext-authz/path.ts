@@ -26,7 +26,10 @@ function queryKeysOf(query: string): readonly string[] {
   for (const pair of query.split('&')) {
     const eq = pair.indexOf('=');
     const key = eq === -1 ? pair : pair.slice(0, eq);
-    if (key.length > 0 && keys.length < 64) keys.push(safeDecode(key));
+    if (key.length === 0) continue;
+    // Only 64 names are kept for the audit trail, but a token carrier is never dropped from view.
+    const name = safeDecode(key);
+    if (keys.length < 64 || name === 'access_token') keys.push(name);
   }
   return keys;
 }
@@ -53,7 +56,9 @@ export function normalizePath(target: string): PathResult {
   if (typeof decoded !== 'string') return bad('ambiguous_path', decoded.detail);
   const segmentProblem = checkSegments(decoded);
   if (segmentProblem !== undefined) return bad('ambiguous_path', segmentProblem);
-  return { ok: true, path: decoded, rawPath, hasQuery, queryKeys };
+  // Routers commonly serve `/x/` as `/x`: match it as `/x`, so a deny of `/x` also covers it.
+  const path = decoded.length > 1 && decoded.charCodeAt(decoded.length - 1) === 47 ? decoded.slice(0, -1) : decoded;
+  return { ok: true, path, rawPath, hasQuery, queryKeys };
 }
 
 /** Decode %XX of unreserved characters, upper-case the hex of the others; refuse %2F, %5C, %00, bad escapes. */
@@ -69,6 +74,11 @@ function decodeUnreserved(raw: string): string | { detail: string } {
     if (byte === 0x2f) return { detail: 'encoded_slash' };
     if (byte === 0x5c) return { detail: 'encoded_backslash' };
     if (byte === 0) return { detail: 'nul' };
+    // An encoded '%' means a second decoding (by a proxy or framework) reads something else.
+    if (byte === 0x25) return { detail: 'encoded_percent' };
+    // Path parameters: Tomcat/Spring and others drop `;…` (decoded or not) before routing, so
+    // `/admin;x` would match no deny here yet reach /admin there.
+    if (byte === 0x3b) return { detail: 'path_parameter' };
     out += raw.slice(from, i);
     out += byte < 128 && UNRESERVED[byte] === 1 ? String.fromCharCode(byte) : `%${raw.slice(i + 1, i + 3).toUpperCase()}`;
     from = i + 3;
@@ -95,6 +105,7 @@ function checkSegments(path: string): string | undefined {
     if (c === 92) return 'backslash';
     if (c === 35) return 'fragment';
     if (c < 32 || c === 127) return 'control_character';
+    if (c === 59) return 'path_parameter';
     if (c !== 47) continue;
     const end = i;
     if (end === segStart && end !== path.length) return 'empty_segment';

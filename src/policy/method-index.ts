@@ -42,24 +42,41 @@ function insert(root: TrieNode, segments: readonly Segment[], rule: number): voi
   if (!at.rules.includes(rule)) at.rules.push(rule);
 }
 
-/** Collect the rules of every pattern that matches the segments of `s` from offset `pos`. */
-function walk(at: TrieNode, s: string, pos: number, out: number[]): void {
+interface Walk {
+  readonly s: string;
+  readonly out: number[];
+  /** (globstar node, offset) pairs already walked: without it, k `**` cost n^k on hostile paths. */
+  seen: Map<TrieNode, Set<number>> | undefined;
+}
+
+function firstVisit(w: Walk, at: TrieNode, pos: number): boolean {
+  const seen = (w.seen ??= new Map());
+  let offsets = seen.get(at);
+  if (offsets === undefined) seen.set(at, (offsets = new Set()));
+  if (offsets.has(pos)) return false;
+  offsets.add(pos);
+  return true;
+}
+
+/** Collect the rules of every pattern that matches the segments of `w.s` from offset `pos`. */
+function walk(at: TrieNode, pos: number, w: Walk): void {
+  const s = w.s;
   if (at.globstar !== undefined) {
     for (let p = pos; ; p = segmentEnd(s, p) + 1) {
-      walk(at.globstar, s, p, out);
+      if (firstVisit(w, at.globstar, p)) walk(at.globstar, p, w);
       if (p > s.length) break;
     }
   }
   if (pos > s.length) {
-    for (const r of at.rules) out.push(r);
+    for (const r of at.rules) w.out.push(r);
     return;
   }
   const end = segmentEnd(s, pos);
   if (at.literal.size > 0) {
     const next = at.literal.get(s.slice(pos, end));
-    if (next !== undefined) walk(next, s, end + 1, out);
+    if (next !== undefined) walk(next, end + 1, w);
   }
-  for (const w of at.wild) if (segmentMatches(w.seg, s, pos, end)) walk(w.node, s, end + 1, out);
+  for (const x of at.wild) if (segmentMatches(x.seg, s, pos, end)) walk(x.node, end + 1, w);
 }
 
 /** Build the index of a service from its rules' method specs (rule index = position in file). */
@@ -79,10 +96,12 @@ export function buildMethodIndex(rules: readonly (readonly MethodSpec[])[]): Met
       const out: number[] = [];
       if (path.charCodeAt(0) === 47) {
         const tree = byMethod.get(method);
-        if (tree !== undefined) walk(tree, path, 1, out);
-        walk(anyMethod, path, 1, out);
+        const w: Walk = { s: path, out, seen: undefined };
+        if (tree !== undefined) walk(tree, 1, w);
+        w.seen = undefined; // another trie: its nodes are distinct anyway, start clean
+        walk(anyMethod, 1, w);
       }
-      if (grpcMethod !== undefined) walk(grpc, grpcMethod, 0, out);
+      if (grpcMethod !== undefined) walk(grpc, 0, { s: grpcMethod, out, seen: undefined });
       return out.length > 1 ? sortUnique(out) : out;
     },
   });

@@ -2,6 +2,8 @@
 // case's token claims as already verified (policy-format.md "PolicyTest"). Used by `tollgate
 // test` and the policy tests; it verifies nothing and is never on the request path.
 
+import { buildCheckRequest } from '../ext-authz/build.js';
+import { decodeCheckRequest } from '../ext-authz/decode.js';
 import { createHash } from 'node:crypto';
 import type { Request } from '../decision/types.js';
 import { parseSpiffeId } from '../identity/spiffe.js';
@@ -9,30 +11,15 @@ import type { Identity, IdentityFailure, PeerIdentity, VerifiedToken } from '../
 import type { PolicyTestCase } from './test-files.js';
 import type { TrustConfig } from './types.js';
 
-const NO_HEADERS: ReadonlyMap<string, string> = new Map();
-const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /** A decoded request for the case, addressed to `service` through context_extensions. */
 export function requestFromCase(c: PolicyTestCase, service: string): Request {
-  const http = c.request.kind === 'http';
-  const path = http ? c.request.path : `/${c.request.grpcMethod}`;
-  return {
-    method: http ? c.request.method : 'POST',
-    path,
-    rawPath: path,
-    hasQuery: false,
-    queryKeys: NO_KEYS,
-    host: service,
-    headers: http ? NO_HEADERS : new Map([['content-type', 'application/grpc']]),
-    grpcMethod: c.request.kind === 'grpc' ? c.request.grpcMethod : undefined,
-    sourcePrincipal: c.caller.spiffe ?? '',
-    sourceCertificate: '',
-    sourceAddress: '',
-    destinationPrincipal: '',
-    contextExtensions: new Map([['service', service]]),
-    requestId: '',
-    problem: undefined,
-  };
+  // Through the server's own decoder, so a test case sees exactly the path rules a Check does.
+  const principal = c.caller.spiffe;
+  const wire = c.request.kind === 'http'
+    ? buildCheckRequest({ http: `${c.request.method} ${c.request.path}`, service, principal })
+    : buildCheckRequest({ grpc: c.request.grpcMethod, service, principal });
+  return decodeCheckRequest(wire);
 }
 
 /** The caller as the identity layer would have established it (`audience`: the service's). */

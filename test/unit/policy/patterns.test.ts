@@ -163,6 +163,14 @@ describe('method index', () => {
     );
   });
 
+  it('answers a hostile path against several ** patterns (each (node, offset) walked once)', () => {
+    // Without memoizing globstar visits this look-up costs n^3 for 2,000 segments: it would not finish.
+    const index = buildMethodIndex([[http('* /**/a/**/a/**/b')], [http('* /**/a/**/a/**')]]);
+    const path = `/${Array.from({ length: 2000 }, () => 'a').join('/')}`;
+    expect(index.lookup('GET', path, undefined)).toEqual([1]);
+    expect(index.lookup('GET', `${path}/b`, undefined)).toEqual([0, 1]);
+  });
+
   it('does not match http rules against a path that is not absolute', () => {
     const index = buildMethodIndex([[http('* /**')]]);
     expect(index.lookup('OPTIONS', '*', undefined)).toEqual([]);
