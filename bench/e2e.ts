@@ -4,7 +4,7 @@
 // servers' processes: h2load, or the Node worker-thread client where every request must differ.
 
 import type { ClientJob, Expectation } from './client/protocol.js';
-import { runPool, type PoolReport } from './client/pool.js';
+import { runPool } from './client/pool.js';
 import { runH2load, type LoadResult } from './h2load.js';
 import type { Workload } from './fixtures/index.js';
 import { cpuMs } from './cpu.js';
@@ -100,10 +100,10 @@ export function nodeJob(server: ServerProcess, source: ClientJob['source'], scal
   };
 }
 
-export async function nodeRound(server: ServerProcess, job: ClientJob): Promise<RoundFigure & { clientElu: number; wrong: number; report: PoolReport }> {
+export async function nodeRound(server: ServerProcess, job: ClientJob): Promise<RoundFigure & { clientElu: number; wrong: number }> {
   const scale = { rounds: 1, seconds: job.seconds, warmupSeconds: job.warmupSeconds, streams: job.streams };
   const { result: report, cpuUs } = await withCpu(server, scale, () => runPool([job]));
-  return { ...figure(report.latenciesUs, report.rps, report.failed, cpuUs), clientElu: report.clientElu, wrong: report.wrong, report };
+  return { ...figure(report.latenciesUs, report.rps, report.failed, cpuUs), clientElu: report.clientElu, wrong: report.wrong };
 }
 
 export function fixedSource(w: Workload): ClientJob['source'] {
