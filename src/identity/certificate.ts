@@ -37,7 +37,7 @@ function decodePem(urlEncoded: string): string | undefined {
 }
 
 /** URI schemes compare case-insensitively (RFC 3986), so `SPIFFE://…` is a (malformed) SPIFFE ID. */
-function hasSpiffeScheme(uri: string): boolean {
+export function hasSpiffeScheme(uri: string): boolean {
   return uri.length > 9 && uri.slice(0, 9).toLowerCase() === 'spiffe://';
 }
 

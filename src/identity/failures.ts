@@ -43,6 +43,15 @@ export function tokenFailure(detail: TokenFailureDetail): IdentityFailure {
   return failure;
 }
 
+const peerFailures = new Map<string, IdentityFailure>();
+
+/** The frozen failure for a peer (reason, detail): one object each, so a repeated deny allocates nothing. */
 export function peerFailure(reason: 'invalid_peer_identity' | 'invalid_spiffe_id' | 'untrusted_domain', detail: PeerFailureDetail): IdentityFailure {
-  return Object.freeze({ reason, detail });
+  const key = `${reason}:${detail}`;
+  let failure = peerFailures.get(key);
+  if (failure === undefined) {
+    failure = Object.freeze({ reason, detail });
+    peerFailures.set(key, failure);
+  }
+  return failure;
 }

@@ -10,7 +10,7 @@ import { createCertificateCache } from './certificate.js';
 import { peerFailure, tokenFailure } from './failures.js';
 import { inspectJwt } from './jwt-inspect.js';
 import { DEFAULT_KEY_WAIT_MS, verifyJwt } from './jwt.js';
-import { KeySource, sourceKey, type IdentityLogger, type KeySet } from './jwks.js';
+import { errorText, KeySource, sourceKey, type IdentityLogger, type KeySet } from './jwks.js';
 import { identifyPeer, type PeerResult } from './peer.js';
 import { createTokenCache, type CachedToken } from './token-cache.js';
 import type { Identity, IdentityFailure, VerifiedToken } from './types.js';
@@ -51,10 +51,6 @@ function issuerSignature(issuer: IssuerConfig): string {
 
 function identity(peer: PeerResult, token: VerifiedToken | undefined, failure: IdentityFailure | undefined, presented: boolean): Identity {
   return Object.freeze({ peer: peer.peer, token, peerFailure: peer.failure, tokenFailure: failure, tokenPresented: presented });
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The Identifier: key sources per issuer, the certificate and token caches. */

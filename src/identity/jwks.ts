@@ -42,7 +42,7 @@ export function sourceKey(issuer: IssuerConfig): string {
   return key;
 }
 
-function message(err: unknown): string {
+export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -126,7 +126,7 @@ export class KeySource {
       result = await this.fetchAndApply();
     } catch (err) {
       result = 'error';
-      this.deps.logger?.warn({ issuer: this.issuer.name, err: message(err) }, 'key set load failed; the last good key set stays in force');
+      this.deps.logger?.warn({ issuer: this.issuer.name, err: errorText(err) }, 'key set load failed; the last good key set stays in force');
     }
     if (this.closed) return;
     this.lastResult = result;
@@ -207,7 +207,7 @@ export class KeySource {
         this.watcher = undefined;
       });
     } catch (err) {
-      this.deps.logger?.warn({ issuer: this.issuer.name, err: message(err) }, 'cannot watch the key file; polling it instead');
+      this.deps.logger?.warn({ issuer: this.issuer.name, err: errorText(err) }, 'cannot watch the key file; polling it instead');
     }
   }
 }

@@ -4,7 +4,7 @@
 
 import type { Request } from '../decision/types.js';
 import type { TrustConfig } from '../policy/types.js';
-import type { CertificateCache } from './certificate.js';
+import { hasSpiffeScheme, type CertificateCache } from './certificate.js';
 import { peerFailure, type PeerFailureDetail } from './failures.js';
 import { parseSpiffeId } from './spiffe.js';
 import type { IdentityFailure, PeerIdentity, PeerSource } from './types.js';
@@ -78,8 +78,8 @@ function fromXfcc(header: string, trust: TrustConfig): PeerResult {
   if (uris.length === 0) return fails('invalid_peer_identity', 'xfcc_no_uri');
   if (uris.length > 1) return fails('invalid_peer_identity', 'xfcc_multiple_uris');
   const uri = uris[0] as string;
-  if (uri.slice(0, 9).toLowerCase() !== 'spiffe://') return fails('invalid_peer_identity', 'uri_san_not_spiffe');
-  return workloadIdentity(uri, 'xfcc', trust);
+  if (!hasSpiffeScheme(uri)) return fails('invalid_peer_identity', 'uri_san_not_spiffe');
+  return rememberedIdentity(uri, 'xfcc', trust);
 }
 
 /** The peer identity of a request, the first present source deciding (certificate, principal, XFCC). */

@@ -31,7 +31,8 @@ export function createRecorder(parts: RecorderParts): Recorder {
   const failed = (part: string, err: unknown): void => {
     failures++;
     // Powers of two: the first failure is always seen, a persistent one cannot flood stderr.
-    if ((failures & (failures - 1)) === 0) logger?.error({ err, part, failures }, 'recording a decision failed');
+    // record() runs in the Check's `finally`: not even a failing logger may escape from it.
+    if ((failures & (failures - 1)) === 0) safely(() => logger?.error({ err, part, failures }, 'recording a decision failed'));
   };
   return Object.freeze({
     record(rec: DecisionRecord): void {

@@ -89,6 +89,15 @@ describe('recorder', () => {
     expect(ops.lines().map((l) => l.failures)).toEqual([1, 2, 4, 8, 16, 32, 64]);
   });
 
+  it('never throws even when reporting a failure fails (record runs in the Check finally)', () => {
+    const { metrics, inventory, audit } = parts();
+    const brokenInventory = { ...inventory, observe: () => { throw new Error('boom'); } } as Inventory;
+    const brokenLogger = createLogger({ level: 'error', stream: new Capture() });
+    brokenLogger.error = (() => { throw new Error('logger down'); }) as typeof brokenLogger.error;
+    const recorder = createRecorder({ audit, metrics, inventory: brokenInventory, logger: brokenLogger });
+    expect(() => recorder.record(record())).not.toThrow();
+  });
+
   it('passes the audit trail state through for a fail-closed handler', () => {
     const { metrics, inventory } = parts();
     const audit = createAuditLog({ stream: new Capture(), failClosed: true });
