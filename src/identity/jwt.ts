@@ -2,7 +2,7 @@
 // bounded time for fresher keys when the kid is unknown), and jose's own claim checks told every
 // requirement (iss, aud, exp, iat, sub, algorithm). Failures are values; nothing throws out.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
 import { tokenFailure, type TokenFailureDetail } from './failures.js';
 import type { InspectedJwt } from './jwt-inspect.js';
@@ -95,9 +95,9 @@ async function verifyWith(token: string, keySet: KeySet, options: JWTVerifyOptio
  * several keys match a kid-less token (jose's path tries each). The claims were checked by
  * jwt-inspect.ts already. Resolver errors (no matching key, bad key) propagate as jose's would.
  */
-async function signedHere(token: string, jwt: InspectedJwt, keySet: KeySet): Promise<'ok' | 'bad_signature' | 'bad_key' | undefined> {
+async function signedHere(token: string, jwt: InspectedJwt, keySet: KeySet, offload: boolean): Promise<'ok' | 'bad_signature' | 'bad_key' | undefined> {
   try {
-    return await verifySignature(token, jwt.alg, jwt.kid, keySet);
+    return await verifySignature(token, jwt.alg, jwt.kid, keySet, offload);
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') return undefined;
     throw err;
@@ -122,7 +122,8 @@ function deepFreeze<T>(value: T): T {
 }
 
 export function fingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64url').slice(0, 22);
+  // crypto.hash: one call, no Hash object (a cold token pays this once, but every cold token does).
+  return hash('sha256', token, 'base64url').slice(0, 22);
 }
 
 function verifiedToken(token: string, jwt: InspectedJwt): VerifiedToken {
@@ -133,9 +134,12 @@ function verifiedToken(token: string, jwt: InspectedJwt): VerifiedToken {
   });
 }
 
-/** Verify the signature and claims of an already inspected token. Never rejects. */
+/**
+ * Verify the signature and claims of an already inspected token; the signature on the thread pool
+ * when `offload` (signature.ts). Never rejects.
+ */
 export async function verifyJwt(
-  token: string, jwt: InspectedJwt, audience: string, source: KeySource, nowMs: number, keyWaitMs: number,
+  token: string, jwt: InspectedJwt, audience: string, source: KeySource, nowMs: number, keyWaitMs: number, offload = false,
 ): Promise<Verification> {
   try {
     const keySet = await keySetFor(source, jwt.kid, keyWaitMs);
@@ -144,7 +148,7 @@ export async function verifyJwt(
       issuer: jwt.issuer.issuer, audience, algorithms: [jwt.alg], clockTolerance: jwt.issuer.clockSkewSec,
       currentDate: new Date(nowMs), requiredClaims: ['iss', 'aud', 'exp', 'iat', 'sub'],
     };
-    const checked = signsHere(jwt.alg) ? await signedHere(token, jwt, keySet) : undefined;
+    const checked = signsHere(jwt.alg) ? await signedHere(token, jwt, keySet, offload) : undefined;
     // jose's path (other algorithms, or several keys for a kid-less token) re-checks the claims too.
     if (checked === undefined) await verifyWith(token, keySet, options);
     else if (checked !== 'ok') return fail(checked);
