@@ -76,17 +76,22 @@ function grantKey(rule: RuleDoc): string {
 }
 
 function lintShadowing(rules: readonly RuleDoc[], warn: Warn): void {
-  const earlier: { rule: string; key: string; spec: MethodSpec }[] = [];
+  // Only rules granting the same thing can shadow each other: group by grant, so a service with
+  // hundreds of distinct rules costs a look-up per method, not a scan of every earlier one.
+  const earlier = new Map<string, { rule: string; spec: MethodSpec }[]>();
   rules.forEach((rule, r) => {
     const key = grantKey(rule);
+    let same = earlier.get(key);
+    if (same === undefined) earlier.set(key, (same = []));
+    const group = same;
     rule.methods.forEach((item, m) => {
       const spec = specOf(item);
       if (spec === undefined) return;
-      const by = earlier.find((e) => e.key === key && specCovers(e.spec, spec));
+      const by = group.find((e) => specCovers(e.spec, spec));
       if (by !== undefined) {
         warn(['rules', r, 'methods', m], `${spec.text} is shadowed by rule ${by.rule} (${by.spec.text}) with the same entries: it grants nothing new`);
       }
-      earlier.push({ rule: rule.name, key, spec });
+      group.push({ rule: rule.name, spec });
     });
   });
 }

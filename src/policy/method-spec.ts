@@ -2,6 +2,7 @@
 // `grpc: pkg.Service/Get*` — into segment patterns. Validation messages are for the loader;
 // indexing the compiled specs for fast look-up is method-index.ts's job.
 
+import { memoize } from './memo.js';
 import { compileSegments, matchSegments } from './patterns.js';
 import type { Segment } from './patterns.js';
 
@@ -29,10 +30,13 @@ const GRPC_SEGMENT = /^[A-Za-z0-9_.*]+$/;
 const PATH_FORBIDDEN = /[\s?#\\\u0000-\u001f\u007f]/;
 
 function fail<T>(error: string): Parsed<T> {
-  return { ok: false, error };
+  return Object.freeze({ ok: false, error });
 }
 
-export function parseHttpSpec(text: string): Parsed<HttpSpec> {
+/** Parse `METHOD|METHOD /path` (memoized: see memo.ts). */
+export const parseHttpSpec: (text: string) => Parsed<HttpSpec> = memoize(parseHttpSpecText);
+
+function parseHttpSpecText(text: string): Parsed<HttpSpec> {
   const parts = text.trim().split(/\s+/);
   if (parts.length !== 2) return fail(`http method must be "METHOD /path" (e.g. "GET /v1/items/*"), got "${text}"`);
   const [methodText = '', path = ''] = parts;
@@ -63,7 +67,10 @@ function checkPathPattern(path: string): string | undefined {
   return undefined;
 }
 
-export function parseGrpcSpec(text: string): Parsed<GrpcSpec> {
+/** Parse `package.Service/Method` (memoized: see memo.ts). */
+export const parseGrpcSpec: (text: string) => Parsed<GrpcSpec> = memoize(parseGrpcSpecText);
+
+function parseGrpcSpecText(text: string): Parsed<GrpcSpec> {
   const segs = text.split('/');
   if (text.startsWith('/')) return fail(`gRPC method "${text}" must be package.Service/Method, without a leading /`);
   const bad = segs.find((s) => !GRPC_SEGMENT.test(s));

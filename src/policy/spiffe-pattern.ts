@@ -3,6 +3,7 @@
 // against already-parsed identities. Parsing SPIFFE IDs themselves is src/identity/spiffe.ts's.
 
 import { checkPath, checkTrustDomain } from '../identity/spiffe.js';
+import { memoize } from './memo.js';
 import { compileSegments, matchSegments } from './patterns.js';
 import type { Segment } from './patterns.js';
 import type { Parsed } from './method-spec.js';
@@ -19,7 +20,10 @@ export interface SpiffePattern {
 
 const SCHEME = 'spiffe://';
 
-export function parseSpiffePattern(text: string): Parsed<SpiffePattern> {
+/** Parse a SPIFFE ID pattern (memoized: see memo.ts). */
+export const parseSpiffePattern: (text: string) => Parsed<SpiffePattern> = memoize(parseSpiffePatternText);
+
+function parseSpiffePatternText(text: string): Parsed<SpiffePattern> {
   if (!text.startsWith(SCHEME)) return { ok: false, error: `SPIFFE pattern "${text}" must start with spiffe:// (lower case)` };
   const rest = text.slice(SCHEME.length);
   const slash = rest.indexOf('/');
