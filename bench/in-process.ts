@@ -1,6 +1,6 @@
 // A tollgate Check handler in the bench's own process, wired exactly as src/server/app.ts wires
-// it (policy store, identity, decision cache, audit to a file, metrics, inventory, recorder) but
-// without listeners: for the server-side decision time (T3–T5) and the memory soak (T6).
+// it (policy store, identity, decision cache, audit to a file, metrics, inventory, recorder, heap
+// growth) but without listeners: for the server-side decision time (T3–T5) and the memory soak (T6).
 
 import { pino } from 'pino';
 import { DEFAULTS } from '../src/config/config.js';
@@ -13,6 +13,7 @@ import { createAuditLog, type AuditLog } from '../src/observability/audit.js';
 import { createInventory } from '../src/observability/inventory.js';
 import { createRecorder } from '../src/observability/recorder.js';
 import { createCheckHandler, type Engine } from '../src/server/check-handler.js';
+import { tuneHeap } from '../src/server/heap.js';
 import { authorizationService } from '../src/ext-authz/proto.js';
 import type { WireCheckResponse } from '../src/ext-authz/respond.js';
 
@@ -42,6 +43,7 @@ const deserialize = (() => {
 })();
 
 export async function startInProcess(options: InProcessOptions): Promise<InProcess> {
+  tuneHeap(); // as `tollgate serve` does
   const logger = pino({ level: 'warn' }, pino.destination({ dest: 2, sync: true }));
   const metrics = createMetrics();
   const store = createPolicyStore({ dir: options.policies, metrics, logger });

@@ -4,6 +4,7 @@
 import { parseServeArgs } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { startTollgate } from '../server/app.js';
+import { tuneHeap } from '../server/heap.js';
 import { SERVE_USAGE } from './usage.js';
 
 /** Resolves with -1 once serving (the process then lives until a signal), or an exit code. */
@@ -18,6 +19,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = parsed.config;
+  tuneHeap();
   const logger = createLogger({ level: config.logLevel });
   let started;
   try {
