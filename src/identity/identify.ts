@@ -28,11 +28,6 @@ export interface IdentifierOptions {
   readonly keyWaitMs?: number | undefined;
   /** Epoch milliseconds; injectable for tests. */
   readonly now?: (() => number) | undefined;
-  /**
-   * Whether other checks are waiting right now (the server passes its in-flight count > 1): then
-   * signatures are checked on the thread pool instead of blocking them. Default: never.
-   */
-  readonly busy?: (() => boolean) | undefined;
 }
 
 export interface Identifier {
@@ -63,7 +58,6 @@ class Identification implements Identifier {
   private readonly now: () => number;
   private readonly keyWaitMs: number;
   private readonly maxTokenBytes: number;
-  private readonly busy: () => boolean;
   private readonly deps: { metrics?: Metrics | undefined; logger?: IdentityLogger | undefined; now: () => number };
   private readonly certs: ReturnType<typeof createCertificateCache>;
   private readonly tokens: ReturnType<typeof createTokenCache>;
@@ -74,7 +68,6 @@ class Identification implements Identifier {
     this.now = options.now ?? Date.now;
     this.keyWaitMs = options.keyWaitMs ?? DEFAULT_KEY_WAIT_MS;
     this.maxTokenBytes = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
-    this.busy = options.busy ?? (() => false);
     this.deps = { metrics: options.metrics, logger: options.logger, now: this.now };
     this.certs = createCertificateCache(options.certCacheSize);
     this.tokens = createTokenCache({
@@ -158,7 +151,7 @@ class Identification implements Identifier {
     const inspected = inspectJwt(jwt, trust, audience, nowMs);
     if (!inspected.ok) return identity(peer, undefined, inspected.failure, true);
     const { issuer } = inspected.jwt;
-    return verifyJwt(jwt, inspected.jwt, audience, this.sourceFor(issuer), nowMs, this.keyWaitMs, this.busy()).then((v) => {
+    return verifyJwt(jwt, inspected.jwt, audience, this.sourceFor(issuer), nowMs, this.keyWaitMs).then((v) => {
       if (!v.ok) return identity(peer, undefined, v.failure, true);
       this.remember(jwt, v.token, v.keySet, issuer);
       return identity(peer, v.token, undefined, true);

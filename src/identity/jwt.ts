@@ -95,9 +95,9 @@ async function verifyWith(token: string, keySet: KeySet, options: JWTVerifyOptio
  * several keys match a kid-less token (jose's path tries each). The claims were checked by
  * jwt-inspect.ts already. Resolver errors (no matching key, bad key) propagate as jose's would.
  */
-async function signedHere(token: string, jwt: InspectedJwt, keySet: KeySet, offload: boolean): Promise<'ok' | 'bad_signature' | 'bad_key' | undefined> {
+async function signedHere(token: string, jwt: InspectedJwt, keySet: KeySet): Promise<'ok' | 'bad_signature' | 'bad_key' | undefined> {
   try {
-    return await verifySignature(token, jwt.alg, jwt.kid, keySet, offload);
+    return await verifySignature(token, jwt.alg, jwt.kid, keySet);
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') return undefined;
     throw err;
@@ -134,12 +134,9 @@ function verifiedToken(token: string, jwt: InspectedJwt): VerifiedToken {
   });
 }
 
-/**
- * Verify the signature and claims of an already inspected token; the signature on the thread pool
- * when `offload` (signature.ts). Never rejects.
- */
+/** Verify the signature and claims of an already inspected token. Never rejects. */
 export async function verifyJwt(
-  token: string, jwt: InspectedJwt, audience: string, source: KeySource, nowMs: number, keyWaitMs: number, offload = false,
+  token: string, jwt: InspectedJwt, audience: string, source: KeySource, nowMs: number, keyWaitMs: number,
 ): Promise<Verification> {
   try {
     const keySet = await keySetFor(source, jwt.kid, keyWaitMs);
@@ -148,7 +145,7 @@ export async function verifyJwt(
       issuer: jwt.issuer.issuer, audience, algorithms: [jwt.alg], clockTolerance: jwt.issuer.clockSkewSec,
       currentDate: new Date(nowMs), requiredClaims: ['iss', 'aud', 'exp', 'iat', 'sub'],
     };
-    const checked = signsHere(jwt.alg) ? await signedHere(token, jwt, keySet, offload) : undefined;
+    const checked = signsHere(jwt.alg) ? await signedHere(token, jwt, keySet) : undefined;
     // jose's path (other algorithms, or several keys for a kid-less token) re-checks the claims too.
     if (checked === undefined) await verifyWith(token, keySet, options);
     else if (checked !== 'ok') return fail(checked);

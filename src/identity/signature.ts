@@ -1,8 +1,7 @@
-// The signature of a JWT checked with node:crypto on the key jose's key set resolver picks (so key
-// selection, JWK import and its checks stay jose's). Synchronously when the server is otherwise
-// idle (a thread-pool round trip would only add latency), on libuv's thread pool when other
-// checks are waiting (they go on while the signature is checked, and a second core can help).
-// Claims are not checked here: jwt-inspect.ts did that before any cryptography.
+// The signature of a JWT checked with node:crypto, synchronously, on the key jose's key set
+// resolver picks (so key selection, JWK import and its checks stay jose's): WebCrypto's
+// asynchronous verify (a thread-pool round trip per token) made a cold token's p99 several
+// milliseconds. Claims are not checked here: jwt-inspect.ts did that before any cryptography.
 
 import { KeyObject, constants, verify, type VerifyKeyObjectInput } from 'node:crypto';
 import type { CryptoKey } from 'jose';
@@ -50,11 +49,11 @@ export function signsHere(alg: string): boolean {
 }
 
 /**
- * Verify `token`'s signature with the one key the key set resolves for (alg, kid), on the thread
- * pool when `offload`. Rejects as the resolver does (ERR_JWKS_NO_MATCHING_KEY,
- * ERR_JWKS_MULTIPLE_MATCHING_KEYS…), so the caller's jose error handling applies unchanged.
+ * Verify `token`'s signature with the one key the key set resolves for (alg, kid). Rejects as
+ * the resolver does (ERR_JWKS_NO_MATCHING_KEY, ERR_JWKS_MULTIPLE_MATCHING_KEYS…), so the caller's
+ * jose error handling applies unchanged.
  */
-export async function verifySignature(token: string, alg: string, kid: string | undefined, keySet: KeySet, offload = false): Promise<SignatureResult> {
+export async function verifySignature(token: string, alg: string, kid: string | undefined, keySet: KeySet): Promise<SignatureResult> {
   const signing = SIGNING[alg];
   if (signing === undefined) throw new Error(`${alg} signatures are not checked here`);
   const key = await keySet.resolve({ alg, kid }, { payload: '', signature: '' });
@@ -64,18 +63,10 @@ export async function verifySignature(token: string, alg: string, kid: string | 
   const dot = token.lastIndexOf('.');
   const input = Buffer.from(token.slice(0, dot), 'latin1');
   const signature = Buffer.from(token.slice(dot + 1), 'base64url');
-  const keyInput = signing.hash === null ? ko : { key: ko, ...signing.options };
   try {
-    if (offload) return await verifyInPool(signing.hash, input, keyInput, signature);
-    return verify(signing.hash, input, keyInput, signature) ? 'ok' : 'bad_signature';
+    const withOptions: VerifyKeyObjectInput = { key: ko, ...signing.options };
+    return verify(signing.hash, input, signing.hash === null ? ko : withOptions, signature) ? 'ok' : 'bad_signature';
   } catch {
     return 'bad_signature';
   }
-}
-
-/** node:crypto's verify with a callback runs on libuv's thread pool; any error is a bad signature. */
-function verifyInPool(hash: string | null, input: Buffer, key: KeyObject | VerifyKeyObjectInput, signature: Buffer): Promise<SignatureResult> {
-  return new Promise((resolve) => {
-    verify(hash, input, key, signature, (err, ok) => resolve(err === null && ok ? 'ok' : 'bad_signature'));
-  });
 }

@@ -40,10 +40,8 @@ export async function startTollgate(config: ServerConfig, logger: Logger): Promi
     store.close();
     return { ok: false, problems: first.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.severity}: ${p.message}`) };
   }
-  const admission = createAdmission({ maxInFlight: config.maxInFlight, maxEventLoopDelayMs: config.maxEventLoopDelayMs, registry: metrics.registry });
   const identifier = createIdentifier({
     metrics, logger, maxTokenBytes: config.maxTokenBytes, tokenCacheSize: config.tokenCacheSize, keyWaitMs: config.keyWaitMs,
-    busy: () => admission.inFlight > 1,
   });
   await identifier.configure(store.current().trust);
   const cache = createDecisionCache({ max: config.decisionCacheSize, metrics });
@@ -57,12 +55,12 @@ export async function startTollgate(config: ServerConfig, logger: Logger): Promi
   } catch (err) {
     store.close();
     identifier.close();
-    admission.close();
     return { ok: false, problems: [`--audit-file ${config.auditFile ?? ''}: ${(err as Error).message}`] };
   }
   const inventory = createInventory({ metrics, policy: () => store.current() });
   const recorder = createRecorder({ audit, metrics, inventory, logger });
   const engine: Engine = { select: selectService, decide: (r, i, s, sel) => cache.decide(r, i, s, sel) };
+  const admission = createAdmission({ maxInFlight: config.maxInFlight, maxEventLoopDelayMs: config.maxEventLoopDelayMs, registry: metrics.registry });
   const check = createCheckHandler({
     policies: store, engine, identity: identifier, recorder,
     fallbackService: config.service, auditFailClosed: config.auditFailClosed,

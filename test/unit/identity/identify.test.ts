@@ -72,20 +72,6 @@ describe('identify', () => {
     expect(rec.cache).toEqual(['miss', 'hit']);
   });
 
-  it('verifies on the thread pool while the server is busy, with the same verdicts', async () => {
-    const busy = createIdentifier({ now: () => now, keyWaitMs: 1000, busy: () => true });
-    try {
-      await busy.configure(trust);
-      const forged = await token({}, { ...key, privateKey: (await generateKey('ES256')).privateKey });
-      const good = await busy.identify(identityRequest(bearer(await token())), testService('payments'), trust);
-      const bad = await busy.identify(identityRequest(bearer(forged)), testService('payments'), trust);
-      expect(good.token?.sub).toBe('svc-reporting');
-      expect(bad.tokenFailure?.detail).toBe('bad_signature');
-    } finally {
-      busy.close();
-    }
-  });
-
   it('answers synchronously when no token is presented', () => {
     const id = run({ principal: 'spiffe://example.org/ns/a/sa/b' });
     expect(id).toEqual({ peer: { spiffeId: 'spiffe://example.org/ns/a/sa/b', trustDomain: 'example.org', path: '/ns/a/sa/b', source: 'principal' },

@@ -16,25 +16,22 @@ function keySetOf(doc: { keys: readonly object[] }): KeySet {
 
 const claims = { iss: 'https://idp.example.org', sub: 's', aud: 'a', iat: 1, exp: 2 };
 
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
-const modes = ALGORITHMS.flatMap((alg) => [[alg, 'in line', false], [alg, 'on the thread pool', true]] as const);
-
 describe('verifySignature', () => {
-  it.each(modes)(
-    '%s (%s): accepts a good signature, refuses a changed payload or another key',
-    async (alg, _how, offload) => {
+  it.each(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])(
+    '%s: accepts a good signature, refuses a changed payload or another key',
+    async (alg) => {
       const key = await generateKey(alg);
       const other = await generateKey(alg, { kid: key.kid });
       const token = await signToken({ key, claims });
       const [h, , sig] = token.split('.');
       const changed = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: 'admin' })).toString('base64url')}.${sig}`;
       expect(signsHere(alg)).toBe(true);
-      expect(await verifySignature(token, alg, key.kid, keySetOf(jwks([key])), offload)).toBe('ok');
-      expect(await verifySignature(changed, alg, key.kid, keySetOf(jwks([key])), offload)).toBe('bad_signature');
-      expect(await verifySignature(token, alg, key.kid, keySetOf(jwks([other])), offload)).toBe('bad_signature');
-      expect(await verifySignature(token.slice(0, -6), alg, key.kid, keySetOf(jwks([key])), offload)).toBe('bad_signature');
-      // A signature of the wrong length for the curve: an error inside node:crypto, still a refusal.
-      expect(await verifySignature(`${token.split('.').slice(0, 2).join('.')}.AAAA`, alg, key.kid, keySetOf(jwks([key])), offload)).toBe('bad_signature');
+      expect(await verifySignature(token, alg, key.kid, keySetOf(jwks([key])))).toBe('ok');
+      expect(await verifySignature(changed, alg, key.kid, keySetOf(jwks([key])))).toBe('bad_signature');
+      expect(await verifySignature(token, alg, key.kid, keySetOf(jwks([other])))).toBe('bad_signature');
+      expect(await verifySignature(token.slice(0, -6), alg, key.kid, keySetOf(jwks([key])))).toBe('bad_signature');
+      // A signature of the wrong length for the algorithm: an error inside node:crypto, still a refusal.
+      expect(await verifySignature(`${token.split('.').slice(0, 2).join('.')}.AAAA`, alg, key.kid, keySetOf(jwks([key])))).toBe('bad_signature');
     },
   );
 
@@ -44,7 +41,6 @@ describe('verifySignature', () => {
     const key = await generateKey('RS256', { kid: 'short' });
     const token = await signToken({ key, claims });
     expect(await verifySignature(token, 'RS256', 'short', keySetOf({ keys: [jwk] }))).toBe('bad_key');
-    expect(await verifySignature(token, 'RS256', 'short', keySetOf({ keys: [jwk] }), true)).toBe('bad_key');
   });
 
   it("passes jose's resolver errors through (no matching key, several keys for a kid-less token)", async () => {
