@@ -1,8 +1,13 @@
-// Parses one policy file with the `yaml` package, keeping node positions so that any later
-// problem (schema, reference, lint) can name `file:line:col`. It does not validate contents.
+// Parses one policy file, keeping node positions so that any later problem (schema, reference,
+// lint) can name `file:line:col`: the fast parser (fast-yaml.ts) when the file is inside its
+// subset, else the `yaml` package, which also reports every syntax error. It does not validate.
 
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
+import { parseFastYaml } from './fast-yaml.js';
+import type { FastYaml } from './fast-yaml.js';
+import { locator } from './fast-yaml-locate.js';
+import { lineIndex } from './line-index.js';
 import { problem, START } from './problems.js';
 import type { Position, Problem } from './problems.js';
 
@@ -30,6 +35,29 @@ interface Found {
 
 /** Parse `text`; syntax errors come back as problems, and `data` is then undefined. */
 export function parseSource(file: string, text: string): { source: SourceFile; problems: Problem[] } {
+  // `yaml` costs ~40 ms per 40 kB file; the fast path gives the same answers in a fraction.
+  const fast = parseFastYaml(text);
+  return fast === undefined ? parseWithYaml(file, text) : { source: fastSource(file, fast), problems: [] };
+}
+
+/** A SourceFile over the fast parser's data and position tape; the same answers as the `yaml` one. */
+function fastSource(file: string, parsed: FastYaml): SourceFile {
+  const linePos = lineIndex(parsed.text);
+  const locate = locator(parsed);
+  return {
+    file,
+    data: parsed.data,
+    at: (path) => linePos(locate(path).offset),
+    keyAt: (path) => {
+      const found = locate(path);
+      return linePos(found.complete && found.keyOffset !== undefined ? found.keyOffset : found.offset);
+    },
+    has: (path) => locate(path).complete,
+  };
+}
+
+/** The reference path: always the `yaml` package (parseSource uses it when the fast parser bails). */
+export function parseWithYaml(file: string, text: string): { source: SourceFile; problems: Problem[] } {
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const problems: Problem[] = [];
