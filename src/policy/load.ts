@@ -37,8 +37,24 @@ export interface LoadedPolicySet extends Omit<PolicySnapshot, 'generation' | 'lo
 }
 
 export type LoadResult =
-  | { readonly ok: true; readonly snapshot: LoadedPolicySet; readonly tests: readonly PolicyTestFile[]; readonly warnings: readonly Problem[] }
+  | {
+      readonly ok: true;
+      readonly snapshot: LoadedPolicySet;
+      readonly tests: readonly PolicyTestFile[];
+      /** The lint warnings; empty when they were deferred (then `lint()` computes them). */
+      readonly warnings: readonly Problem[];
+      /** The lint warnings of this set, computed on first call (at once unless deferred). */
+      lint(): readonly Problem[];
+    }
   | { readonly ok: false; readonly problems: readonly Problem[] };
+
+export interface LoadOptions {
+  /**
+   * Leave the lint warnings out of the load (`lint()` computes them later). Warnings never block
+   * a load, so the server takes them off its start-up path: with 10,000 rules, a fifth of the load.
+   */
+  readonly deferWarnings?: boolean;
+}
 
 interface Valid<T> {
   readonly source: SourceFile;
@@ -52,34 +68,38 @@ interface Collected {
   readonly tests: Valid<PolicyTestDoc>[];
 }
 
-export async function loadPolicyDir(dir: string): Promise<LoadResult> {
+export async function loadPolicyDir(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
   try {
-    return await loadSet(dir);
+    return await loadSet(dir, options.deferWarnings === true);
   } catch (err) {
     return { ok: false, problems: [problem(dir, START, 'error', `internal error while loading: ${(err as Error).message}`)] };
   }
 }
 
-async function loadSet(dir: string): Promise<LoadResult> {
+async function loadSet(dir: string, deferWarnings: boolean): Promise<LoadResult> {
   const names = await listPolicyFiles(dir);
   if (typeof names === 'string') return { ok: false, problems: [problem(dir, START, 'error', names)] };
   const c: Collected = { problems: [], trust: [], services: [], tests: [] };
   const sources = { trust: [] as SourceFile[], services: [] as SourceFile[], tests: [] as SourceFile[] };
-  for (const name of names) {
-    const source = await readSource(dir, name, c.problems);
+  const texts = await readTexts(dir, names);
+  names.forEach((name, i) => {
+    const source = parseText(dir, name, texts[i] as ReadText, c.problems);
     if (source !== undefined) classify(source, c, sources);
-  }
+  });
   c.problems.push(...crossCheck({ dir, ...sources }));
   const trustDoc = sources.trust.length === 1 ? c.trust[0] : undefined;
   const keys = sources.trust.length === 1 && sources.trust[0] ? await readKeys(dir, sources.trust[0], c.problems) : new Map<string, readonly object[]>();
-  c.problems.push(...collectWarnings({ trust: trustDoc, services: c.services }));
-  if (trustDoc === undefined || c.problems.some((p) => p.severity === 'error')) {
-    return { ok: false, problems: sortProblems(c.problems) };
-  }
+  const hasErrors = trustDoc === undefined || c.problems.some((p) => p.severity === 'error');
+  let linted: readonly Problem[] | undefined;
+  // Warnings found while loading (e.g. about a JWKS file) plus the lint rules'.
+  const lint = (): readonly Problem[] =>
+    (linted ??= Object.freeze(sortProblems([...c.problems.filter((p) => p.severity !== 'error'), ...collectWarnings({ trust: trustDoc, services: c.services })])));
+  // A failed load reports its warnings with its errors; a good one may leave them for later.
+  if (hasErrors) return { ok: false, problems: sortProblems([...c.problems.filter((p) => p.severity === 'error'), ...lint()]) };
   const trust = withKeys(compileTrust(trustDoc.doc, dir), keys);
   const snapshot = buildSet(dir, names, trust, c.services);
   const tests = Object.freeze(c.tests.map((t) => toTestFile(t.doc, t.source)));
-  return { ok: true, snapshot, tests, warnings: Object.freeze(sortProblems(c.problems)) };
+  return { ok: true, snapshot, tests, warnings: deferWarnings ? [] : lint(), lint };
 }
 
 /** Top-level *.yaml / *.yml files (following symlinks, as in a ConfigMap mount), sorted; hidden ones skipped. */
@@ -99,16 +119,37 @@ async function listPolicyFiles(dir: string): Promise<string[] | string> {
   return names.sort();
 }
 
-async function readSource(dir: string, name: string, problems: Problem[]): Promise<SourceFile | undefined> {
-  const shown = path.join(dir, name);
-  let text: string;
+type ReadText = { readonly text: string } | { readonly code: string };
+
+/** Files read at once: the waits overlap, and a directory of thousands cannot exhaust descriptors. */
+const READ_CONCURRENCY = 16;
+
+/** Every file's text (or why not), in `names` order. */
+async function readTexts(dir: string, names: readonly string[]): Promise<ReadText[]> {
+  const out: ReadText[] = new Array<ReadText>(names.length);
+  let next = 0;
+  const reader = async (): Promise<void> => {
+    for (let i = next++; i < names.length; i = next++) out[i] = await readText(dir, names[i] as string);
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, reader));
+  return out;
+}
+
+async function readText(dir: string, name: string): Promise<ReadText> {
   try {
-    text = await readFile(path.join(dir, name), 'utf8');
+    return { text: await readFile(path.join(dir, name), 'utf8') };
   } catch (err) {
-    problems.push(problem(shown, START, 'error', `cannot read file (${(err as NodeJS.ErrnoException).code ?? 'error'})`));
+    return { code: (err as NodeJS.ErrnoException).code ?? 'error' };
+  }
+}
+
+function parseText(dir: string, name: string, read: ReadText, problems: Problem[]): SourceFile | undefined {
+  const shown = path.join(dir, name);
+  if ('code' in read) {
+    problems.push(problem(shown, START, 'error', `cannot read file (${read.code})`));
     return undefined;
   }
-  const parsed = parseSource(shown, text);
+  const parsed = parseSource(shown, read.text);
   problems.push(...parsed.problems);
   return parsed.problems.length === 0 ? parsed.source : undefined;
 }

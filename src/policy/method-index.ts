@@ -7,12 +7,16 @@ import { segmentEnd, segmentMatches } from './patterns.js';
 import type { Segment } from './patterns.js';
 import type { MethodSpec } from './method-spec.js';
 
+/**
+ * Every part is created on first use: a 100 × 100-rule set has some hundred thousand nodes, most
+ * of them with one literal child and nothing else, and empty Maps and arrays were most of its heap.
+ */
 interface TrieNode {
-  readonly literal: Map<string, TrieNode>;
-  readonly wild: Array<{ readonly seg: Segment; readonly node: TrieNode }>;
+  literal: Map<string, TrieNode> | undefined;
+  wild: Array<{ readonly seg: Segment; readonly node: TrieNode }> | undefined;
   globstar: TrieNode | undefined;
   /** Rule indexes whose pattern ends here. */
-  readonly rules: number[];
+  rules: number[] | undefined;
 }
 
 export interface MethodIndex {
@@ -21,25 +25,28 @@ export interface MethodIndex {
 }
 
 function node(): TrieNode {
-  return { literal: new Map(), wild: [], globstar: undefined, rules: [] };
+  return { literal: undefined, wild: undefined, globstar: undefined, rules: undefined };
 }
 
 function insert(root: TrieNode, segments: readonly Segment[], rule: number): void {
   let at = root;
   for (const seg of segments) {
     if (seg.kind === 'literal') {
-      let next = at.literal.get(seg.text);
-      if (next === undefined) at.literal.set(seg.text, (next = node()));
+      const literal = (at.literal ??= new Map());
+      let next = literal.get(seg.text);
+      if (next === undefined) literal.set(seg.text, (next = node()));
       at = next;
     } else if (seg.kind === 'globstar') {
       at = at.globstar ??= node();
     } else {
-      let entry = at.wild.find((w) => w.seg.text === seg.text);
-      if (entry === undefined) at.wild.push((entry = { seg, node: node() }));
+      const wild = (at.wild ??= []);
+      let entry = wild.find((w) => w.seg.text === seg.text);
+      if (entry === undefined) wild.push((entry = { seg, node: node() }));
       at = entry.node;
     }
   }
-  if (!at.rules.includes(rule)) at.rules.push(rule);
+  const rules = (at.rules ??= []);
+  if (!rules.includes(rule)) rules.push(rule);
 }
 
 interface Walk {
@@ -68,15 +75,15 @@ function walk(at: TrieNode, pos: number, w: Walk): void {
     }
   }
   if (pos > s.length) {
-    for (const r of at.rules) w.out.push(r);
+    if (at.rules !== undefined) for (const r of at.rules) w.out.push(r);
     return;
   }
   const end = segmentEnd(s, pos);
-  if (at.literal.size > 0) {
+  if (at.literal !== undefined) {
     const next = at.literal.get(s.slice(pos, end));
     if (next !== undefined) walk(next, end + 1, w);
   }
-  for (const x of at.wild) if (segmentMatches(x.seg, s, pos, end)) walk(x.node, end + 1, w);
+  if (at.wild !== undefined) for (const x of at.wild) if (segmentMatches(x.seg, s, pos, end)) walk(x.node, end + 1, w);
 }
 
 /** Build the index of a service from its rules' method specs (rule index = position in file). */

@@ -3,6 +3,8 @@
 // and compiled once at load time; matching walks the subject string by offsets and never builds
 // a regex or splits the subject. Indexing many patterns at once is method-index.ts's job.
 
+import { memoize } from './memo.js';
+
 /**
  * `literal`; `star` is exactly `*` (any one segment, possibly empty); `glob` has `*` inside a
  * segment (`Get*`), `parts` being the literal pieces between the stars; `globstar` is exactly
@@ -14,7 +16,10 @@ export type Segment =
   | { readonly kind: 'glob'; readonly text: string; readonly parts: readonly string[] }
   | { readonly kind: 'globstar'; readonly text: string };
 
-export function compileSegment(text: string): Segment {
+/** One frozen Segment per distinct text (memo.ts): `v1`, `*`, `**` recur in nearly every pattern. */
+export const compileSegment: (text: string) => Segment = memoize(compileSegmentText);
+
+function compileSegmentText(text: string): Segment {
   if (text === '**') return Object.freeze({ kind: 'globstar', text });
   if (text === '*') return Object.freeze({ kind: 'star', text });
   if (text.includes('*')) return Object.freeze({ kind: 'glob', text, parts: Object.freeze(text.split('*')) });
@@ -22,7 +27,7 @@ export function compileSegment(text: string): Segment {
 }
 
 export function compileSegments(texts: readonly string[]): readonly Segment[] {
-  return Object.freeze(texts.map(compileSegment));
+  return Object.freeze(texts.map((t) => compileSegment(t)));
 }
 
 /** Whether s[start, end) matches a glob whose literal pieces are `parts` (split on `*`). */

@@ -28,6 +28,11 @@ export interface PolicyStoreOptions {
   readonly now?: () => number;
   /** Quiet time after a file change before reloading (default 150 ms). */
   readonly debounceMs?: number;
+  /**
+   * Hold lint warnings until releaseWarnings() (the server calls it once it is serving, so that
+   * linting a large set never delays the start). Otherwise they are logged right after each swap.
+   */
+  readonly holdWarnings?: boolean;
 }
 
 export type StoreLoadResult = { readonly ok: true; readonly generation: number } | { readonly ok: false; readonly problems: readonly Problem[] };
@@ -38,6 +43,8 @@ export interface PolicyStore {
   watch(): void;
   close(): void;
   onSwap(listener: (snapshot: PolicySnapshot) => void): void;
+  /** Log the held warnings of the set in force (see holdWarnings) and stop holding. */
+  releaseWarnings(): void;
 }
 
 /** What is in force before the first good load: nothing, so everything denies `no_policy`. */
@@ -60,9 +67,19 @@ class Store implements PolicyStore {
   #snapshot: PolicySnapshot = EMPTY_SNAPSHOT;
   #chain: Promise<unknown> = Promise.resolve();
   #watcher: DirWatcher | undefined;
+  #holding: boolean;
+  #held: (() => void) | undefined;
 
   constructor(options: PolicyStoreOptions) {
     this.#options = options;
+    this.#holding = options.holdWarnings === true;
+  }
+
+  releaseWarnings(): void {
+    this.#holding = false;
+    const held = this.#held;
+    this.#held = undefined;
+    if (held !== undefined) setImmediate(held);
   }
 
   /** Arrow properties: `current` and `load` are often handed around as plain functions. */
@@ -107,7 +124,7 @@ class Store implements PolicyStore {
 
   async #swapIn(): Promise<StoreLoadResult> {
     const { dir, metrics, logger } = this.#options;
-    const result = await loadPolicyDir(dir);
+    const result = await loadPolicyDir(dir, { deferWarnings: true });
     const current = this.#snapshot;
     if (!result.ok) {
       for (const p of result.problems) this.#log(p);
@@ -119,8 +136,7 @@ class Store implements PolicyStore {
     const next: PolicySnapshot = Object.freeze({ ...result.snapshot, generation: current.generation + 1, loadedAt: (this.#options.now ?? Date.now)() });
     this.#snapshot = next;
     metrics?.policyReload('ok', next.generation);
-    for (const p of result.warnings) this.#log(p);
-    logger.info({ dir, generation: next.generation, services: [...next.services.keys()], warnings: result.warnings.length }, 'policy set loaded');
+    logger.info({ dir, generation: next.generation, services: [...next.services.keys()] }, 'policy set loaded');
     for (const listener of this.#listeners) {
       try {
         listener(next);
@@ -128,7 +144,21 @@ class Store implements PolicyStore {
         logger.error({ err }, 'policy swap listener failed');
       }
     }
+    // Warnings never block a load, so they are found after the swap, off the start-up path.
+    const logWarnings = (): void => this.#logWarnings(result.lint, next.generation);
+    if (this.#holding) this.#held = logWarnings;
+    else setImmediate(logWarnings);
     return { ok: true, generation: next.generation };
+  }
+
+  #logWarnings(lint: () => readonly Problem[], generation: number): void {
+    try {
+      const warnings = lint();
+      for (const p of warnings) this.#log(p);
+      this.#options.logger.info({ dir: this.#options.dir, generation, warnings: warnings.length }, 'policy set linted');
+    } catch (err) {
+      this.#options.logger.error({ err }, 'policy lint failed');
+    }
   }
 
   #log(p: Problem): void {

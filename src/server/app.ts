@@ -34,7 +34,7 @@ export type StartResult = { readonly ok: true; readonly tollgate: Tollgate } | {
 
 export async function startTollgate(config: ServerConfig, logger: Logger): Promise<StartResult> {
   const metrics = createMetrics();
-  const store = createPolicyStore({ dir: config.policiesDir, metrics, logger });
+  const store = createPolicyStore({ dir: config.policiesDir, metrics, logger, holdWarnings: true });
   const first = await store.load();
   if (!first.ok) {
     store.close();
@@ -76,6 +76,7 @@ export async function startTollgate(config: ServerConfig, logger: Logger): Promi
     unused: () => unusedDocument(inventory, store.current()),
   });
   store.watch();
+  store.releaseWarnings(); // linted once this start-up is over
   const tollgate: Tollgate = {
     grpc, admin, metrics,
     reopenAudit: () => audit.reopen(),

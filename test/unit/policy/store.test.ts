@@ -33,11 +33,11 @@ async function policyDir(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
-function harness(dir: string) {
+function harness(dir: string, holdWarnings = false) {
   const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
   const policyReload = vi.fn();
   const metrics = { policyReload } as unknown as Metrics;
-  const store = createPolicyStore({ dir, metrics, logger, now: () => 1234, debounceMs: 20 });
+  const store = createPolicyStore({ dir, metrics, logger, now: () => 1234, debounceMs: 20, holdWarnings });
   cleanup.push(async () => store.close());
   const waiters: ((s: PolicySnapshot) => void)[] = [];
   store.onSwap((s) => waiters.shift()?.(s));
@@ -55,6 +55,37 @@ function nextFailure(logger: { error: ReturnType<typeof vi.fn> }): Promise<void>
 }
 
 describe('policy store', () => {
+  it("logs a good set's lint warnings with file:line:col right after the swap", async () => {
+    const open = 'kind: ServicePolicy\nservice: open\nrules:\n  - name: nobody\n    methods: [{ http: GET /x }]\n';
+    const { store, logger } = harness(await policyDir({ 'trust.yaml': TRUST, 'open.yaml': open }));
+    const linted = new Promise<object>((resolve) => {
+      logger.info.mockImplementation((fields: object, msg?: string) => {
+        if (msg === 'policy set linted') resolve(fields);
+      });
+    });
+    expect(await store.load()).toEqual({ ok: true, generation: 1 });
+    expect(await linted).toMatchObject({ generation: 1, warnings: 2 });
+    const warned = logger.warn.mock.calls.map((call) => String(call[1]));
+    expect(warned).toContainEqual(expect.stringMatching(/open\.yaml:4:5: warning: rule nobody allows nobody/));
+    expect(warned).toContainEqual(expect.stringMatching(/trust\.yaml:\d+:\d+: warning: issuer idp is never referenced/));
+  });
+
+  it('holds the warnings of a start-up load until releaseWarnings()', async () => {
+    const open = 'kind: ServicePolicy\nservice: open\nrules:\n  - name: nobody\n    methods: [{ http: GET /x }]\n';
+    const { store, logger } = harness(await policyDir({ 'trust.yaml': TRUST, 'open.yaml': open }), true);
+    expect(await store.load()).toEqual({ ok: true, generation: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logger.warn).not.toHaveBeenCalled();
+    const linted = new Promise<object>((resolve) => {
+      logger.info.mockImplementation((fields: object, msg?: string) => {
+        if (msg === 'policy set linted') resolve(fields);
+      });
+    });
+    store.releaseWarnings();
+    expect(await linted).toMatchObject({ generation: 1, warnings: 2 });
+    expect(logger.warn).toHaveBeenCalledTimes(2);
+  });
+
   it('serves the empty snapshot (generation 0, no services) before the first load', async () => {
     const { store } = harness(await policyDir({ 'trust.yaml': TRUST }));
     expect(store.current()).toBe(EMPTY_SNAPSHOT);
