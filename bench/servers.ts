@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** dist/src/cli/main.js, seen from dist/bench/. */
-export const TOLLGATE_CLI = path.resolve(HERE, '../src/cli/main.js');
+/** dist/tollgate.mjs (the bundle `npm start` and the image run), seen from dist/bench/. */
+export const TOLLGATE_CLI = path.resolve(HERE, '../tollgate.mjs');
 export const NULL_SERVER = path.resolve(HERE, 'null-server.js');
 
 export interface ServerProcess {

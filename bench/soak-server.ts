@@ -18,7 +18,7 @@ import { buildCheckRequest, type CheckRequestSpec } from '../src/ext-authz/build
 import { loadExtAuthzPackage } from '../src/ext-authz/proto.js';
 import type { WireCheckResponse } from '../src/ext-authz/respond.js';
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../tollgate.mjs');
 const ISS = 'https://idp.soak.example';
 const READER = 'spiffe://example.org/ns/app/sa/reader';
 const STRANGER = 'spiffe://example.org/ns/app/sa/stranger';

@@ -1,5 +1,5 @@
-// Runs the built `tollgate` CLI (dist/src/cli/main.js, from `npx tsc -p tsconfig.build.json`) as a
-// child process and collects its exit code, stdout and stderr. Shared by the cli-*.test.ts files.
+// Runs the built `tollgate` CLI (dist/tollgate.mjs, the bundle `npm run build` makes, as shipped)
+// as a child process and collects its exit code, stdout and stderr. Shared by the cli-*.test.ts files.
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = join(ROOT, 'dist/src/cli/main.js');
+export const CLI = join(ROOT, 'dist/tollgate.mjs');
 export const EXAMPLES = join(ROOT, 'policies');
 export const FIXTURES = join(ROOT, 'test/fixtures/cli');
 

@@ -11,7 +11,7 @@ import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { checkClient } from '../helpers/server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+const CLI = join(ROOT, 'dist/tollgate.mjs');
 const children: ChildProcess[] = [];
 
 afterEach(() => {

@@ -14,7 +14,7 @@ import { FAULTS_ISS as ISS, FAULTS_READER as READER, keyServerFixture } from './
 import { metricReaches } from './faults-load.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+const CLI = join(ROOT, 'dist/tollgate.mjs');
 const cleanup: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
