@@ -10,7 +10,7 @@ import type { Machine } from './machine.js';
 import type { ReloadResult } from './reload.js';
 import type { SoakResult } from './soak.js';
 import type { StartupResult } from './startup.js';
-import { round3 } from './stats.js';
+import { median, round3 } from './stats.js';
 
 export interface Measured {
   readonly warm?: AbResult;
@@ -40,7 +40,14 @@ const us = (n: number): string => `${round3(n)} µs`;
 function endToEnd(m: Measured): Figure[] {
   const out: Figure[] = [];
   if (m.warm) out.push({ id: 'T1', figure: 'throughput, workload (a) warm, tollgate ÷ null', value: r(m.warm.throughputRatio), target: '≥ 0.90', pass: m.warm.throughputRatio >= 0.9 });
-  if (m.cold) out.push({ id: 'T1b', figure: 'throughput, workload (b) cold tokens, tollgate ÷ null', value: r(m.cold.throughputRatio), target: '≥ 0.50', pass: m.cold.throughputRatio >= 0.5 });
+  if (m.cold) {
+    // Against the null server driven by the same Node client (the A B rounds), for comparison.
+    const sameClient = m.cold.tollgateRps / median(m.cold.nullRounds.map((f) => f.rps));
+    out.push({
+      id: 'T1b', figure: `throughput, workload (b) cold tokens, tollgate ÷ null (the higher null figure; ÷ the null with the same Node client: ${r(sameClient)})`,
+      value: r(m.cold.throughputRatio), target: '≥ 0.50', pass: m.cold.throughputRatio >= 0.5,
+    });
+  }
   if (m.fixedLoad) out.push({ id: 'T2', figure: `p99 latency at half the null peak (${Math.round(m.fixedLoad.offeredRps)} req/s offered), tollgate ÷ null`, value: r(m.fixedLoad.p99Ratio), target: '≤ 1.15', pass: m.fixedLoad.p99Ratio <= 1.15 });
   if (m.warm) out.push({ id: 'cpu', figure: `server CPU per request, workload (a): tollgate ${us(m.warm.tollgateCpuUs)}, null ${us(m.warm.nullCpuUs)}`, value: r(m.warm.tollgateCpuUs / m.warm.nullCpuUs), target: '—', pass: undefined });
   if (m.large) out.push({ id: '(c)', figure: 'throughput, workload (c) 100 × 100 rules, tollgate ÷ null', value: r(m.large.throughputRatio), target: '—', pass: undefined });
