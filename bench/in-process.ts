@@ -13,7 +13,8 @@ import { createAuditLog, type AuditLog } from '../src/observability/audit.js';
 import { createInventory } from '../src/observability/inventory.js';
 import { createRecorder } from '../src/observability/recorder.js';
 import { createCheckHandler, type Engine } from '../src/server/check-handler.js';
-import { tuneHeap } from '../src/server/heap.js';
+import v8 from 'node:v8';
+import { governHeap, thresholdFor } from '../src/server/heap.js';
 import { authorizationService } from '../src/ext-authz/proto.js';
 import type { WireCheckResponse } from '../src/ext-authz/respond.js';
 
@@ -43,7 +44,6 @@ const deserialize = (() => {
 })();
 
 export async function startInProcess(options: InProcessOptions): Promise<InProcess> {
-  tuneHeap(); // as `tollgate serve` does
   const logger = pino({ level: 'warn' }, pino.destination({ dest: 2, sync: true }));
   const metrics = createMetrics();
   const store = createPolicyStore({ dir: options.policies, metrics, logger });
@@ -62,10 +62,12 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
   const recorder = createRecorder({ audit, metrics, inventory, logger });
   const engine: Engine = { select: selectService, decide: (r, i, s, sel) => cache.decide(r, i, s, sel) };
   const check = createCheckHandler({ policies: store, engine, identity: identifier, recorder, fallbackService: undefined, auditFailClosed: false });
+  const heap = governHeap({ thresholdMb: thresholdFor(v8.getHeapStatistics().used_heap_size / 2 ** 20) }); // as `tollgate serve` does
   return {
     check,
     reload: async () => (await store.load()).ok,
     async close() {
+      heap.stop();
       store.close();
       identifier.close();
       await audit.close();

@@ -4,7 +4,8 @@
 import { parseServeArgs } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { startTollgate } from '../server/app.js';
-import { tuneHeap } from '../server/heap.js';
+import v8 from 'node:v8';
+import { governHeap, thresholdFor } from '../server/heap.js';
 import { SERVE_USAGE } from './usage.js';
 
 /** Resolves with -1 once serving (the process then lives until a signal), or an exit code. */
@@ -19,7 +20,6 @@ export async function serve(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = parsed.config;
-  tuneHeap();
   const logger = createLogger({ level: config.logLevel });
   let started;
   try {
@@ -35,6 +35,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
     process.exit(2);
   }
   const { tollgate } = started;
+  governHeap({ thresholdMb: thresholdFor(v8.getHeapStatistics().used_heap_size / 2 ** 20) });
   logger.info({ grpc: tollgate.grpc.address, admin: tollgate.admin.address, policies: config.policiesDir }, 'tollgate serving');
   process.on('SIGHUP', () => {
     logger.info({}, 'SIGHUP: reloading policies');
