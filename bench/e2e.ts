@@ -1,6 +1,6 @@
 // End-to-end figures over real gRPC (T1, T1b, T2): the null server and tollgate measured in
-// alternating rounds (A B A B …) with the same client, concurrency and requests; each figure is
-// the median of the rounds, reported as a ratio tollgate ÷ null. The client runs outside the
+// alternating rounds (A B A B …) with the same client, concurrency and requests; each ratio
+// tollgate ÷ null is the median of the rounds' own ratios. The client runs outside the
 // servers' processes: h2load, or the Node worker-thread client where every request must differ.
 
 import type { ClientJob, Expectation } from './client/protocol.js';
@@ -71,9 +71,13 @@ export async function alternate(rounds: number, runNull: () => Promise<RoundFigu
   const tollgateRps = median(tollgateRounds.map((f) => f.rps));
   const nullP99Us = median(nullRounds.map((f) => f.p99Us));
   const tollgateP99Us = median(tollgateRounds.map((f) => f.p99Us));
+  // The ratios are medians of each round's own ratio: a round pair shares the machine's state of
+  // the moment, which a ratio of medians taken from different rounds does not (one fast null
+  // round and one slow tollgate round made T1 0.92 in a run whose pairs gave 0.67, 0.94, 0.71).
+  const paired = (pick: (f: RoundFigure) => number): number => median(tollgateRounds.map((t, i) => pick(t) / pick(nullRounds[i] as RoundFigure)));
   return {
-    nullRounds, tollgateRounds, nullRps, tollgateRps, nullP99Us, tollgateP99Us, throughputRatio: tollgateRps / nullRps,
-    p99Ratio: tollgateP99Us / nullP99Us, nullCpuUs: median(nullRounds.map((f) => f.cpuUs)), tollgateCpuUs: median(tollgateRounds.map((f) => f.cpuUs)),
+    nullRounds, tollgateRounds, nullRps, tollgateRps, nullP99Us, tollgateP99Us, throughputRatio: paired((f) => f.rps),
+    p99Ratio: paired((f) => f.p99Us), nullCpuUs: median(nullRounds.map((f) => f.cpuUs)), tollgateCpuUs: median(tollgateRounds.map((f) => f.cpuUs)),
   };
 }
 

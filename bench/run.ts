@@ -89,7 +89,7 @@ async function coldWorkload(fx: Fixtures, scale: Scale, nul: ServerProcess, tg: 
     return f;
   });
   const nullRps = Math.max(ab.nullRps, h2loadNullRps);
-  return { ...ab, nullRps, throughputRatio: ab.tollgateRps / nullRps, clientElu: elu };
+  return { ...ab, nullRps, throughputRatio: ab.tollgateRps / nullRps, sameClientRatio: ab.throughputRatio, clientElu: elu };
 }
 
 /** Run a bench script as a process of its own; its last stdout line is the JSON result. */
