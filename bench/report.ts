@@ -35,20 +35,22 @@ export interface Figure {
 }
 
 const r = (n: number): string => String(round3(n));
+/** A ratio beside its bound: one more digit where three would print the bound itself (0.8999 is not 0.9). */
+const near = (n: number, bound: number): string => (round3(n) === bound && n !== bound ? n.toFixed(4) : r(n));
 const us = (n: number): string => `${round3(n)} µs`;
 
 function endToEnd(m: Measured): Figure[] {
   const out: Figure[] = [];
-  if (m.warm) out.push({ id: 'T1', figure: 'throughput, workload (a) warm, tollgate ÷ null', value: r(m.warm.throughputRatio), target: '≥ 0.90', pass: m.warm.throughputRatio >= 0.9 });
+  if (m.warm) out.push({ id: 'T1', figure: 'throughput, workload (a) warm, tollgate ÷ null', value: near(m.warm.throughputRatio, 0.9), target: '≥ 0.90', pass: m.warm.throughputRatio >= 0.9 });
   if (m.cold) {
     // Against the null server driven by the same Node client (the paired A B rounds), for comparison.
     const sameClient = m.cold.sameClientRatio;
     out.push({
       id: 'T1b', figure: `throughput, workload (b) cold tokens, tollgate ÷ null (the higher null figure; ÷ the null with the same Node client: ${r(sameClient)})`,
-      value: r(m.cold.throughputRatio), target: '≥ 0.50', pass: m.cold.throughputRatio >= 0.5,
+      value: near(m.cold.throughputRatio, 0.5), target: '≥ 0.50', pass: m.cold.throughputRatio >= 0.5,
     });
   }
-  if (m.fixedLoad) out.push({ id: 'T2', figure: `p99 latency at half the null peak (${Math.round(m.fixedLoad.offeredRps)} req/s offered), tollgate ÷ null`, value: r(m.fixedLoad.p99Ratio), target: '≤ 1.15', pass: m.fixedLoad.p99Ratio <= 1.15 });
+  if (m.fixedLoad) out.push({ id: 'T2', figure: `p99 latency at half the null peak (${Math.round(m.fixedLoad.offeredRps)} req/s offered), tollgate ÷ null`, value: near(m.fixedLoad.p99Ratio, 1.15), target: '≤ 1.15', pass: m.fixedLoad.p99Ratio <= 1.15 });
   if (m.warm) out.push({ id: 'cpu', figure: `server CPU per request, workload (a): tollgate ${us(m.warm.tollgateCpuUs)}, null ${us(m.warm.nullCpuUs)}`, value: r(m.warm.tollgateCpuUs / m.warm.nullCpuUs), target: '—', pass: undefined });
   if (m.large) out.push({ id: '(c)', figure: 'throughput, workload (c) 100 × 100 rules, tollgate ÷ null', value: r(m.large.throughputRatio), target: '—', pass: undefined });
   if (m.denyHeavy) out.push({ id: '(d)', figure: `throughput, workload (d) deny-heavy (${Math.round(m.denyHeavy.deniedShare * 100)} % denied), tollgate ÷ null`, value: r(m.denyHeavy.throughputRatio), target: '—', pass: undefined });
@@ -62,7 +64,7 @@ function serverSide(m: Measured): Figure[] {
     out.push({ id: 'T3', figure: 'decision time, warm, p50 / p99', value: `${us(d.warm.p50)} / ${us(d.warm.p99)}`, target: '≤ 10 µs / ≤ 50 µs', pass: d.warm.p50 <= 10 && d.warm.p99 <= 50 });
     out.push({ id: 'T4', figure: 'decision time, cold ES256 token, p99', value: us(d.cold.p99), target: '≤ 300 µs', pass: d.cold.p99 <= 300 });
     const ratio = d.largeUncached.p50 / d.smallUncached.p50;
-    out.push({ id: 'T5', figure: `decision p50 uncached, 100 × 100 rules ÷ 10 rules, median of 5 alternating rounds (${us(d.largeUncached.p50)} ÷ ${us(d.smallUncached.p50)})`, value: r(ratio), target: '≤ 1.2', pass: ratio <= 1.2 });
+    out.push({ id: 'T5', figure: `decision p50 uncached, 100 × 100 rules ÷ 10 rules, median of 5 alternating rounds (${us(d.largeUncached.p50)} ÷ ${us(d.smallUncached.p50)})`, value: near(ratio, 1.2), target: '≤ 1.2', pass: ratio <= 1.2 });
   }
   if (m.soak) {
     const s = m.soak;
