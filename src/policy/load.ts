@@ -11,6 +11,7 @@ import { compileService } from './compile.js';
 import { crossCheck } from './cross-check.js';
 import { readJwksFile } from './jwks-file.js';
 import { collectWarnings } from './lint.js';
+import { forgetMemos } from './memo.js';
 import { problem, sortProblems, START } from './problems.js';
 import type { Problem } from './problems.js';
 import { field, isObj, str } from './raw.js';
@@ -73,6 +74,8 @@ export async function loadPolicyDir(dir: string, options: LoadOptions = {}): Pro
     return await loadSet(dir, options.deferWarnings === true);
   } catch (err) {
     return { ok: false, problems: [problem(dir, START, 'error', `internal error while loading: ${(err as Error).message}`)] };
+  } finally {
+    forgetMemos(); // the compiled set keeps what it uses; the memos would keep every older set's too
   }
 }
 
