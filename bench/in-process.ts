@@ -62,7 +62,7 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
   const recorder = createRecorder({ audit, metrics, inventory, logger });
   const engine: Engine = { select: selectService, decide: (r, i, s, sel) => cache.decide(r, i, s, sel) };
   const check = createCheckHandler({ policies: store, engine, identity: identifier, recorder, fallbackService: undefined, auditFailClosed: false });
-  const heap = governHeap({ thresholdMb: thresholdFor(v8.getHeapStatistics().used_heap_size / 2 ** 20) }); // as `tollgate serve` does
+  const heap = governHeap({ thresholdMb: () => thresholdFor(v8.getHeapStatistics().used_heap_size / 2 ** 20) }); // as `tollgate serve` does
   return {
     check,
     reload: async () => (await store.load()).ok,

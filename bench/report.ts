@@ -102,7 +102,7 @@ export function markdown(machine: Machine, mode: string, m: Measured): string {
   return `# tollgate benchmark results
 
 ${machine.date} · ${mode} run · ${machine.cpu}, ${machine.cores} cores · Node ${machine.node} · ${machine.h2load} · ${machine.os}
-Load average at start: ${machine.loadavg}. End-to-end figures are ratios against the null ext_authz server measured in the same run: alternating rounds, each ratio the median of the rounds' own ratios.
+Load average at start: ${machine.loadavg}. End-to-end figures are ratios against the null ext_authz server measured in the same run: alternating rounds, each ratio the median of the rounds' own ratios (T1b's headline: tollgate's median ÷ the higher null median).
 
 | # | figure | measured | target | result |
 |---|---|---|---|---|

@@ -11,8 +11,9 @@ export const PROTO_DIR = findProtoDir();
 
 function findProtoDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  // src/ext-authz → ../../proto ; dist/src/ext-authz → ../../../proto ; the bundle dist/ → ../proto
-  for (const up of ['../../proto', '../../../proto', '../proto']) {
+  // the bundle dist/ → ../proto ; src/ext-authz → ../../proto ; dist/src/ext-authz → ../../../proto
+  // (the bundle's first: from /app/dist, ../../proto would be a /proto outside the app)
+  for (const up of ['../proto', '../../proto', '../../../proto']) {
     const candidate = path.resolve(here, up);
     if (candidate.endsWith(`${path.sep}proto`) && existsSyncSafe(path.join(candidate, 'envoy'))) return candidate;
   }

@@ -2,7 +2,7 @@
 // bounded time for fresher keys when the kid is unknown), and jose's own claim checks told every
 // requirement (iss, aud, exp, iat, sub, algorithm). Failures are values; nothing throws out.
 
-import { hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
 import { tokenFailure, type TokenFailureDetail } from './failures.js';
 import type { InspectedJwt } from './jwt-inspect.js';
@@ -122,8 +122,8 @@ function deepFreeze<T>(value: T): T {
 }
 
 export function fingerprint(token: string): string {
-  // crypto.hash: one call, no Hash object (a cold token pays this once, but every cold token does).
-  return hash('sha256', token, 'base64url').slice(0, 22);
+  // Not crypto.hash (one call, a little faster): it needs Node 20.12, and tollgate runs on any Node 20.
+  return createHash('sha256').update(token).digest('base64url').slice(0, 22);
 }
 
 function verifiedToken(token: string, jwt: InspectedJwt): VerifiedToken {

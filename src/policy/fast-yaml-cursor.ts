@@ -41,6 +41,9 @@ class Ints {
 export type Tape = Int32Array;
 
 /** Parse state; every parse function leaves the ref of what it returned in `pos`. */
+/** Keys of one map the fast path takes (see addKey). */
+const MAX_MAP_KEYS = 256;
+
 export class Cursor {
   i = 0;
   lineStart = 0;
@@ -103,8 +106,12 @@ export class Cursor {
   addSlot(slot: number): void {
     this.slots.push(slot);
   }
-  /** A map's key: refused (UNSUPPORTED) when the open map `keyBase` already has it. */
+  /**
+   * A map's key: refused (UNSUPPORTED) when the open map `keyBase` already has it. The check is a
+   * scan, so a map with more keys than policy files have goes to `yaml` (no quadratic blow-up).
+   */
   addKey(keyBase: number, key: string): void {
+    if (this.keyTop - keyBase >= MAX_MAP_KEYS) bail();
     for (let k = keyBase; k < this.keyTop; k++) if (this.keys[k] === key) bail();
     this.keys[this.keyTop++] = key;
   }

@@ -95,8 +95,16 @@ async function loadSet(dir: string, deferWarnings: boolean): Promise<LoadResult>
   const hasErrors = trustDoc === undefined || c.problems.some((p) => p.severity === 'error');
   let linted: readonly Problem[] | undefined;
   // Warnings found while loading (e.g. about a JWKS file) plus the lint rules'.
-  const lint = (): readonly Problem[] =>
-    (linted ??= Object.freeze(sortProblems([...c.problems.filter((p) => p.severity !== 'error'), ...collectWarnings({ trust: trustDoc, services: c.services })])));
+  const lint = (): readonly Problem[] => {
+    if (linted === undefined) {
+      try {
+        linted = Object.freeze(sortProblems([...c.problems.filter((p) => p.severity !== 'error'), ...collectWarnings({ trust: trustDoc, services: c.services })]));
+      } finally {
+        forgetMemos(); // a deferred lint parses the patterns again; keep none of it
+      }
+    }
+    return linted;
+  };
   // A failed load reports its warnings with its errors; a good one may leave them for later.
   if (hasErrors) return { ok: false, problems: sortProblems([...c.problems.filter((p) => p.severity === 'error'), ...lint()]) };
   const trust = withKeys(compileTrust(trustDoc.doc, dir), keys);

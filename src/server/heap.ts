@@ -4,7 +4,8 @@
 // factor all the time cost the warm path ~10 % CPU (a full collection every half second, driven
 // by per-request buffers), so the small factor applies only while the heap is over a threshold,
 // checked once a second, with hysteresis; on crossing it one full collection is run at once (the
-// new factor only applies from the next one). An operator's own --heap-growing-percent wins.
+// new factor only applies from the next one; a pause of some milliseconds). An operator's own
+// `node --heap-growing-percent=N` wins (Node refuses that flag in NODE_OPTIONS).
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -26,9 +27,9 @@ export interface HeapGovernor {
   stop(): void;
 }
 
-/** Whether node was started with its own growth setting (command line or NODE_OPTIONS). */
-export function operatorSetGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
-  return execArgv.some((arg) => FLAG.test(arg)) || FLAG.test(nodeOptions);
+/** Whether node was started with its own growth setting (on its command line). */
+export function operatorSetGrowth(execArgv: readonly string[] = process.execArgv): boolean {
+  return execArgv.some((arg) => FLAG.test(arg));
 }
 
 /** The threshold for a server whose heap, policies loaded, holds `usedMb`. */
@@ -37,13 +38,22 @@ export function thresholdFor(usedMb: number): number {
 }
 
 /** Start governing the heap growth (a no-op governor when the operator set it). */
-export function governHeap(options: { thresholdMb?: number; setFlag?: (flag: string) => void; collect?: () => void } = {}): HeapGovernor {
+export interface GovernorOptions {
+  /** MB, or a function asked at the first check (after start-up's own garbage is gone). */
+  readonly thresholdMb?: number | (() => number);
+  readonly setFlag?: (flag: string) => void;
+  readonly collect?: () => void;
+}
+
+export function governHeap(options: GovernorOptions = {}): HeapGovernor {
   if (operatorSetGrowth()) return { check: () => false, stop: () => undefined };
-  const threshold = options.thresholdMb ?? HEAP_THRESHOLD_MB;
+  let thresholdOf = options.thresholdMb ?? HEAP_THRESHOLD_MB;
   const setFlag = options.setFlag ?? ((flag: string) => v8.setFlagsFromString(flag));
   const collect = options.collect ?? fullCollection;
   let held = false;
   const check = (heapMb = v8.getHeapStatistics().total_heap_size / 2 ** 20): boolean => {
+    if (typeof thresholdOf === 'function') thresholdOf = thresholdOf();
+    const threshold = thresholdOf;
     if (!held && heapMb > threshold) {
       setFlag(`--heap-growing-percent=${GROWING_PERCENT}`);
       held = true;

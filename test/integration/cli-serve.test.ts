@@ -44,7 +44,31 @@ function serving(child: ChildProcess): Promise<{ grpc: string; admin: string }> 
   });
 }
 
+/** Resolves with the first JSON log line whose msg is `msg`. */
+function logLine(child: ChildProcess, msg: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (const line of buf.split('\n')) if (line.includes(`"msg":"${msg}"`)) resolve(JSON.parse(line) as Record<string, unknown>);
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before logging ${msg}`)));
+  });
+}
+
 describe('tollgate serve (child process)', () => {
+  it("logs a policy set's lint warnings with file:line:col once it is serving", async () => {
+    const p = run(['serve', '--policies', join(ROOT, 'test/fixtures/cli/warnings'), '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
+    const linted = logLine(p.child, 'policy set linted');
+    await serving(p.child);
+    expect(await linted).toMatchObject({ generation: 1, warnings: 2 });
+    expect(p.stderr()).toMatch(/orders\.yaml:9:5: warning: rule nobody-yet allows nobody/);
+    // Lint comes after the serving line: a large set's warnings never delay the start.
+    expect(p.stderr().indexOf('tollgate serving')).toBeLessThan(p.stderr().indexOf('policy set linted'));
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+  });
+
   it('serves the example policies and drains on SIGTERM under load, exiting 0', async () => {
     const p = run(['serve', '--policies', 'policies', '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
     const addr = await serving(p.child);

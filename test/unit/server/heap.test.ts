@@ -1,7 +1,7 @@
 // The heap governor of `tollgate serve`: growth held once the heap passes the threshold, V8's own
-// heuristics back below three quarters of it (hysteresis), never over an operator's own
-// --heap-growing-percent, and a flag this Node's V8 really has (setFlagsFromString ignores
-// unknown flags without a word).
+// heuristics back below three quarters of it (hysteresis), a threshold asked for at the first
+// check, never over an operator's own --heap-growing-percent, and a flag this Node's V8 really has
+// (setFlagsFromString ignores unknown flags without a word).
 
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,10 +28,19 @@ describe('heap governor', () => {
     expect(thresholdFor(70)).toBe(140);
   });
 
+  it('asks for a threshold given as a function once, at the first check', () => {
+    let asked = 0;
+    governor = governHeap({ thresholdMb: () => (asked++, 50), setFlag: () => undefined, collect: () => undefined });
+    expect(asked).toBe(0);
+    expect(governor.check(60)).toBe(true);
+    expect(governor.check(30)).toBe(false);
+    expect(asked).toBe(1);
+  });
+
   it("leaves an operator's own setting alone", () => {
-    expect(operatorSetGrowth(['--heap-growing-percent=50'], '')).toBe(true);
-    expect(operatorSetGrowth([], '--max-old-space-size=512 --heap_growing_percent=35')).toBe(true);
-    expect(operatorSetGrowth([], '--max-old-space-size=512')).toBe(false);
+    expect(operatorSetGrowth(['--heap-growing-percent=50'])).toBe(true);
+    expect(operatorSetGrowth(['--max-old-space-size=512', '--heap_growing_percent=35'])).toBe(true);
+    expect(operatorSetGrowth(['--max-old-space-size=512'])).toBe(false);
   });
 
   it("names a flag of this Node's V8", () => {
