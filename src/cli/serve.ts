@@ -1,10 +1,10 @@
 // `tollgate serve`: config → logger → running server, plus the process signals (SIGHUP reload,
 // SIGTERM/SIGINT bounded drain). Start-up problems exit 2 with a clear message.
 
+import v8 from 'node:v8';
 import { parseServeArgs } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { startTollgate } from '../server/app.js';
-import v8 from 'node:v8';
 import { governHeap, thresholdFor } from '../server/heap.js';
 import { SERVE_USAGE } from './usage.js';
 

@@ -37,7 +37,6 @@ export function thresholdFor(usedMb: number): number {
   return Math.max(HEAP_THRESHOLD_MB, 2 * usedMb);
 }
 
-/** Start governing the heap growth (a no-op governor when the operator set it). */
 export interface GovernorOptions {
   /** MB, or a function asked at the first check (after start-up's own garbage is gone). */
   readonly thresholdMb?: number | (() => number);
@@ -45,6 +44,7 @@ export interface GovernorOptions {
   readonly collect?: () => void;
 }
 
+/** Start governing the heap growth (a no-op governor when the operator set it). */
 export function governHeap(options: GovernorOptions = {}): HeapGovernor {
   if (operatorSetGrowth()) return { check: () => false, stop: () => undefined };
   let thresholdOf = options.thresholdMb ?? HEAP_THRESHOLD_MB;

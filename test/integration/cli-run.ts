@@ -1,7 +1,7 @@
 // Runs the built `tollgate` CLI (dist/tollgate.mjs, the bundle `npm run build` makes, as shipped)
 // as a child process and collects its exit code, stdout and stderr. Shared by the cli-*.test.ts files.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -52,3 +52,15 @@ export const TRUST = 'kind: Trust\ntrustDomains: [example.org]\n';
 
 /** Every stdout line of lint's text format. */
 export const PROBLEM_LINE = /^.+:\d+:\d+: (error|warning): .+$/;
+
+/** Resolves with the first JSON stderr line of a running `tollgate serve` whose msg is `msg`. */
+export function logLine(child: ChildProcess, msg: string): Promise<Record<string, string | number>> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (const line of buf.split('\n')) if (line.includes(`"msg":"${msg}"`)) resolve(JSON.parse(line) as Record<string, string | number>);
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before "${msg}"`)));
+  });
+}

@@ -5,13 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { checkClient } from '../helpers/server.js';
+import { CLI, ROOT, logLine } from './cli-run.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/tollgate.mjs');
 const children: ChildProcess[] = [];
 
 afterEach(() => {
@@ -29,31 +27,9 @@ function run(args: string[]): { child: ChildProcess; exit: Promise<number | null
 }
 
 /** The bound gRPC and admin addresses, read from the "tollgate serving" log line. */
-function serving(child: ChildProcess): Promise<{ grpc: string; admin: string }> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (const line of buf.split('\n')) {
-        if (!line.includes('tollgate serving')) continue;
-        const rec = JSON.parse(line) as { grpc: string; admin: string };
-        resolve({ grpc: rec.grpc, admin: rec.admin });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code} before serving`)));
-  });
-}
-
-/** Resolves with the first JSON log line whose msg is `msg`. */
-function logLine(child: ChildProcess, msg: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (const line of buf.split('\n')) if (line.includes(`"msg":"${msg}"`)) resolve(JSON.parse(line) as Record<string, unknown>);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code} before logging ${msg}`)));
-  });
+async function serving(child: ChildProcess): Promise<{ grpc: string; admin: string }> {
+  const rec = await logLine(child, 'tollgate serving');
+  return { grpc: String(rec.grpc), admin: String(rec.admin) };
 }
 
 describe('tollgate serve (child process)', () => {

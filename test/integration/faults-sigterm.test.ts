@@ -3,35 +3,20 @@
 // server answers, /readyz turns 503, a new connection is refused, and the process exits 0.
 // (cli-serve.test.ts covers a plain burst; here the in-flight checks are asynchronous.)
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { checkClient } from '../helpers/server.js';
 import { claims, jwks, signToken } from '../helpers/tokens.js';
 import { FAULTS_ISS as ISS, FAULTS_READER as READER, keyServerFixture } from './faults-keyserver.js';
+import { CLI, ROOT, logLine } from './cli-run.js';
 import { metricReaches } from './faults-load.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/tollgate.mjs');
 const cleanup: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
-
-/** Resolves with the first stderr line (JSON) whose msg is `msg`. */
-function logLine(child: ChildProcess, msg: string): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (const line of buf.split('\n')) if (line.includes(`"msg":"${msg}"`)) resolve(JSON.parse(line) as Record<string, string>);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code} before "${msg}"`)));
-  });
-}
 
 describe('SIGTERM with checks in flight', () => {
   it('lets waiting checks finish with their decision, refuses new connections, and exits 0', async () => {
