@@ -13,8 +13,12 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json esbuild.mjs ./
 COPY proto ./proto
 COPY src ./src
+# The example policies: esbuild.mjs starts the server on them once to write V8's code cache.
+COPY policies ./policies
 # tsconfig.build.json compiles src/ (and bench/, not copied) without the tests; esbuild.mjs then
-# bundles the CLI into dist/tollgate.mjs (one module to load: a faster start).
+# bundles the CLI into dist/tollgate.cjs (one module to load: a faster start), writes the
+# executable dist/tollgate.mjs and the code cache dist/tollgate.cjs.cache. The cache is only
+# used by the same Node build, which is why both stages use one NODE_IMAGE.
 RUN npx tsc -p tsconfig.build.json && node esbuild.mjs
 
 # --- runtime: production dependencies and the compiled output only --------------------------
