@@ -13,6 +13,14 @@ import { parseSpiffePattern } from './spiffe-pattern.js';
 import type { SourceFile } from './yaml-source.js';
 import type { SourcePosition, TrustConfig } from './types.js';
 
+/** One shared empty list: a 10,000-rule set has tens of thousands of empty deny, scope and claim
+ *  lists, and each would be an object for the garbage collector to copy while the set loads. */
+const NONE: readonly never[] = Object.freeze([]);
+
+function listOf<T, U>(items: readonly T[] | undefined, map: (item: T) => U): readonly U[] {
+  return items === undefined || items.length === 0 ? NONE : Object.freeze(items.map(map));
+}
+
 function must<T>(parsed: Parsed<T>): T {
   if (!parsed.ok) throw new Error(`internal: a validated pattern failed to compile: ${parsed.error}`);
   return parsed.value;
@@ -41,27 +49,28 @@ function compileRule(rule: RuleDoc, index: number, doc: ServicePolicyDoc, source
   const methods: MethodSpec[] = rule.methods.map((m) =>
     m.grpc !== undefined ? must(parseGrpcSpec(m.grpc)) : must(parseHttpSpec(m.http ?? '')),
   );
-  const require = Object.freeze([...new Set(rule.require ?? [])] as Credential[]);
-  const allow = Object.freeze(rule.allow.map((e) => compileEntry(e, trust)));
+  const require = rule.require === undefined || rule.require.length === 0 ? NONE : Object.freeze([...new Set(rule.require)] as Credential[]);
+  const allow = listOf(rule.allow, (e) => compileEntry(e, trust));
   return Object.freeze({
     name: rule.name,
     index,
     mode: rule.mode ?? doc.mode,
     position: positionOf(source, ['rules', index]),
-    allowEntries: Object.freeze(allow.map((e) => e.text)),
+    allowEntries: listOf(allow, (e) => e.text),
     methods: Object.freeze(methods),
     require,
     requireMtls: require.includes('mtls'),
     requireToken: require.includes('token'),
     allow,
-    deny: Object.freeze(rule.deny.map((e) => compileEntry(e, trust))),
+    deny: listOf(rule.deny, (e) => compileEntry(e, trust)),
   });
 }
 
 export function compileEntry(doc: EntryDoc, trust: TrustConfig): CompiledEntry {
   const spiffe = doc.spiffe === undefined ? undefined : must(parseSpiffePattern(doc.spiffe));
   const token = doc.token === undefined ? undefined : compileToken(doc.token, trust);
-  const text = [spiffe && `spiffe=${spiffe.text}`, token && tokenText(token)].filter((s) => s !== undefined).join(' ');
+  const spiffeText = spiffe === undefined ? '' : `spiffe=${spiffe.text}`;
+  const text = token === undefined ? spiffeText : spiffe === undefined ? tokenText(token) : `${spiffeText} ${tokenText(token)}`;
   return Object.freeze({ text, spiffe, token });
 }
 
@@ -73,14 +82,15 @@ function compileToken(doc: NonNullable<EntryDoc['token']>, trust: TrustConfig): 
       : svid
         ? Object.freeze({ spiffe: must(parseSpiffePattern(doc.subject)) })
         : Object.freeze({ glob: compileGlob(doc.subject) });
-  const claims = Object.entries(doc.claims ?? {}).map(
+  const claims = listOf(
+    doc.claims === undefined ? undefined : Object.entries(doc.claims),
     ([key, values]) => Object.freeze([key, Object.freeze([...values])] as const) as readonly [string, readonly ClaimValue[]],
   );
   return Object.freeze({
     issuer: doc.issuer,
     subject,
-    scopes: Object.freeze([...(doc.scopes ?? [])]),
-    claims: Object.freeze(claims),
+    scopes: listOf(doc.scopes, (scope) => scope),
+    claims,
     samePeer: doc.samePeer === true,
   });
 }
