@@ -38,7 +38,6 @@ export async function serve(argv: readonly string[]): Promise<number> {
   // The heap in use is read at the first check, a second from now: by then the held lint warnings
   // have been logged and the load's own garbage is no longer counted as the policies' size.
   governHeap({ thresholdMb: () => thresholdFor(v8.getHeapStatistics().used_heap_size / 2 ** 20) });
-  logger.info({ grpc: tollgate.grpc.address, admin: tollgate.admin.address, policies: config.policiesDir }, 'tollgate serving');
   process.on('SIGHUP', () => {
     logger.info({}, 'SIGHUP: reloading policies');
     tollgate.reload().catch((err: unknown) => logger.error({ err }, 'reload failed'));
@@ -61,5 +60,8 @@ export async function serve(argv: readonly string[]): Promise<number> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // Only now: a supervisor that signals as soon as it reads this line must find the handlers
+  // in place (before them, the signal's default action would end the process without a drain).
+  logger.info({ grpc: tollgate.grpc.address, admin: tollgate.admin.address, policies: config.policiesDir }, 'tollgate serving');
   return -1;
 }

@@ -6,7 +6,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { checkClient } from '../helpers/server.js';
 import { CLI, ROOT, logLine } from './cli-run.js';
 
@@ -24,6 +26,15 @@ function run(args: string[]): { child: ChildProcess; exit: Promise<number | null
   child.stdout?.resume();
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exit, stderr: () => err };
+}
+
+/** grpc.health.v1.Health/Check of `service` at `address`: the status name. */
+function healthStatus(address: string, service: string): Promise<string> {
+  const pkg = loadPackageDefinition(loadSync(healthProtoPath, { keepCase: true, enums: String })) as any;
+  const health = new pkg.grpc.health.v1.Health(address, credentials.createInsecure());
+  return new Promise<string>((resolve, reject) =>
+    health.Check({ service }, (e: Error | null, r: { status: string }) => (e ? reject(e) : resolve(r.status))),
+  ).finally(() => health.close());
 }
 
 /** The bound gRPC and admin addresses, read from the "tollgate serving" log line. */
@@ -49,6 +60,8 @@ describe('tollgate serve (child process)', () => {
     const p = run(['serve', '--policies', 'policies', '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
     const addr = await serving(p.child);
     expect((await fetch(`http://${addr.admin}/readyz`)).status).toBe(200);
+    // The bundle carries grpc-health-check (esbuild.mjs points it at its own .proto files).
+    expect(await healthStatus(addr.grpc, 'envoy.service.auth.v3.Authorization')).toBe('SERVING');
     const client = checkClient(addr.grpc);
     const spec = { service: 'payments', http: 'GET /v1/ledger/entries', principal: 'spiffe://example.org/ns/billing/sa/reporter' };
     expect((await client.check(spec)).status.code).toBe(0);

@@ -1,7 +1,8 @@
 // SIGTERM while checks are really in flight (the built CLI as a child process): twenty checks are
 // waiting for a key set when the signal comes. They finish with their own decision once the key
 // server answers, /readyz turns 503, a new connection is refused, and the process exits 0.
-// (cli-serve.test.ts covers a plain burst; here the in-flight checks are asynchronous.)
+// (cli-serve.test.ts covers a plain burst; here the in-flight checks are asynchronous.) And a
+// supervisor that signals the moment it reads `tollgate serving` still gets a drain, not a kill.
 
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { checkClient } from '../helpers/server.js';
 import { claims, jwks, signToken } from '../helpers/tokens.js';
 import { FAULTS_ISS as ISS, FAULTS_READER as READER, keyServerFixture } from './faults-keyserver.js';
-import { CLI, ROOT, logLine } from './cli-run.js';
+import { CLI, EXAMPLES, ROOT, logLine } from './cli-run.js';
 import { metricReaches } from './faults-load.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -50,5 +51,21 @@ describe('SIGTERM with checks in flight', () => {
     keys.release();
     expect(await Promise.all(waiting)).toEqual(Array(20).fill('allow'));
     expect(await exit).toBe(0);
+  });
+
+  it('drains and exits 0 when SIGTERM comes the moment the serving line is written', async () => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--policies', EXAMPLES, '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--audit-file', '/dev/null'], {
+      cwd: ROOT, env: { ...process.env, TOLLGATE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    cleanup.push(() => void (child.exitCode === null && child.kill('SIGKILL')));
+    const exit = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+    let seen = '';
+    let signalled = false;
+    child.stderr.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (!signalled && seen.includes('"msg":"tollgate serving"')) signalled = child.kill('SIGTERM');
+    });
+    expect(await exit).toEqual([0, null]);
+    expect(seen).toContain('"msg":"drained; exiting"');
   });
 });
