@@ -9,6 +9,7 @@ import type { IssuerConfig, PolicySnapshot, TrustConfig } from './types.js';
 import type { EngineService } from './compiled.js';
 import { compileService } from './compile.js';
 import { crossCheck } from './cross-check.js';
+import { fastServicePolicy } from './fast-validate.js';
 import { readJwksFile } from './jwks-file.js';
 import { collectWarnings } from './lint.js';
 import { forgetMemos } from './memo.js';
@@ -176,7 +177,7 @@ function classify(source: SourceFile, c: Collected, sources: { trust: SourceFile
     push(c.trust, validate(TrustSchema, source));
   } else if (kind === 'ServicePolicy') {
     sources.services.push(source);
-    push(c.services, validate(ServicePolicySchema, source));
+    push(c.services, validate(ServicePolicySchema, source, fastServicePolicy));
   } else if (kind === 'PolicyTest') {
     sources.tests.push(source);
     push(c.tests, validate(PolicyTestSchema, source));

@@ -148,6 +148,8 @@ export const RuleSchema = z.strictObject({
   deny: z.array(entry).default([]).describe('A holding deny entry denies (explicit_deny), whatever allows.'),
 });
 
+/** fast-validate.ts mirrors this schema for start-up speed: change both (its differential test
+ *  against this schema fails on a difference the generators reach). */
 export const ServicePolicySchema = z.strictObject({
   kind: z.literal('ServicePolicy'),
   service: name('a service name').describe('Service name, selected by context_extensions["service"] or --service.'),

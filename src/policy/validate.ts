@@ -7,7 +7,18 @@ import type { Problem } from './problems.js';
 import { pathText } from './yaml-source.js';
 import type { DataPath, SourceFile } from './yaml-source.js';
 
-export function validate<S extends z.ZodType>(schema: S, source: SourceFile): { value: z.output<S> | undefined; problems: Problem[] } {
+/**
+ * `fast`, when given, is a hand-written path that returns exactly the schema's output for the
+ * documents it vouches for and undefined otherwise (fast-validate.ts); the schema then decides
+ * and explains.
+ */
+export function validate<S extends z.ZodType>(
+  schema: S,
+  source: SourceFile,
+  fast?: (data: unknown) => z.output<S> | undefined,
+): { value: z.output<S> | undefined; problems: Problem[] } {
+  const quick = fast?.(source.data);
+  if (quick !== undefined) return { value: quick, problems: [] };
   const result = schema.safeParse(source.data);
   if (result.success) return { value: result.data, problems: [] };
   return { value: undefined, problems: result.error.issues.flatMap((issue) => issueProblems(issue, source)) };
