@@ -77,42 +77,66 @@ function trustView(src: SourceFile, err: Report): TrustView {
   return { issuers, domains: Array.isArray(domains) ? new Set(domains.filter((d) => typeof d === 'string')) : undefined };
 }
 
-function checkEntries(src: SourceFile, trust: TrustView, err: Report): void {
-  list(field(src.data, 'rules')).forEach((rule, r) => {
-    for (const kind of ['allow', 'deny'] as const) {
-      list(field(rule, kind)).forEach((entry, e) => {
-        const at: DataPath = ['rules', r, kind, e];
-        const spiffe = str(field(entry, 'spiffe'));
-        if (spiffe !== undefined) checkDomain(src, [...at, 'spiffe'], spiffe, trust, err);
-        const token = field(entry, 'token');
-        if (isObj(token)) checkTokenEntry(src, [...at, 'token'], token, trust, err);
-      });
-    }
-  });
+const ENTRY_KINDS = ['allow', 'deny'] as const;
+
+/** Where the entry being checked is. One per file, moved along: this runs over every entry of a
+ *  large set before the JIT has warmed up, so no path is built unless there is a problem. */
+interface EntryAt {
+  readonly src: SourceFile;
+  readonly err: Report;
+  r: number;
+  kind: (typeof ENTRY_KINDS)[number];
+  e: number;
 }
 
-function checkDomain(src: SourceFile, at: DataPath, pattern: string, trust: TrustView, err: Report): void {
+function report(at: EntryAt, tail: DataPath, message: string): void {
+  at.err(at.src, ['rules', at.r, at.kind, at.e, ...tail], message);
+}
+
+function checkEntries(src: SourceFile, trust: TrustView, err: Report): void {
+  const at: EntryAt = { src, err, r: 0, kind: 'allow', e: 0 };
+  const rules = list(field(src.data, 'rules'));
+  for (let r = 0; r < rules.length; r++) {
+    for (let k = 0; k < ENTRY_KINDS.length; k++) {
+      const kind = ENTRY_KINDS[k] as EntryAt['kind'];
+      const entries = list(field(rules[r], kind));
+      for (let e = 0; e < entries.length; e++) {
+        at.r = r;
+        at.kind = kind;
+        at.e = e;
+        const entry = entries[e];
+        const spiffe = str(field(entry, 'spiffe'));
+        if (spiffe !== undefined) checkDomain(at, 'spiffe', spiffe, trust);
+        const token = field(entry, 'token');
+        if (isObj(token)) checkTokenEntry(at, token, trust);
+      }
+    }
+  }
+}
+
+function checkDomain(at: EntryAt, key: 'spiffe' | 'subject', pattern: string, trust: TrustView): void {
   const parsed = parseSpiffePattern(pattern);
   if (!parsed.ok || trust.domains === undefined || trust.domains.has(parsed.value.trustDomain)) return;
-  err(src, at, `trust domain ${parsed.value.trustDomain} is not in trust.yaml trustDomains, so ${pattern} can never match`);
+  const message = `trust domain ${parsed.value.trustDomain} is not in trust.yaml trustDomains, so ${pattern} can never match`;
+  report(at, key === 'spiffe' ? ['spiffe'] : ['token', 'subject'], message);
 }
 
-function checkTokenEntry(src: SourceFile, at: DataPath, token: Readonly<Record<string, unknown>>, trust: TrustView, err: Report): void {
+function checkTokenEntry(at: EntryAt, token: Readonly<Record<string, unknown>>, trust: TrustView): void {
   const issuer = str(token['issuer']);
   if (issuer === undefined) return;
   const config = trust.issuers.get(issuer);
   if (config === undefined) {
-    err(src, [...at, 'issuer'], `unknown issuer ${issuer} (trust.yaml defines: ${[...trust.issuers.keys()].join(', ') || 'none'})`);
+    report(at, ['token', 'issuer'], `unknown issuer ${issuer} (trust.yaml defines: ${[...trust.issuers.keys()].join(', ') || 'none'})`);
     return;
   }
   const subject = str(token['subject']);
   if (config.svid && subject !== undefined) {
     const parsed = parseSpiffePattern(subject);
-    if (!parsed.ok) err(src, [...at, 'subject'], `${issuer} is a JWT-SVID issuer, so subject is a SPIFFE pattern: ${parsed.error}`);
-    else checkDomain(src, [...at, 'subject'], subject, trust, err);
+    if (!parsed.ok) report(at, ['token', 'subject'], `${issuer} is a JWT-SVID issuer, so subject is a SPIFFE pattern: ${parsed.error}`);
+    else checkDomain(at, 'subject', subject, trust);
   }
   if (token['samePeer'] === true && !config.svid) {
-    err(src, [...at, 'samePeer'], `samePeer needs a JWT-SVID issuer (svid: true); ${issuer} is not one`);
+    report(at, ['token', 'samePeer'], `samePeer needs a JWT-SVID issuer (svid: true); ${issuer} is not one`);
   }
 }
 

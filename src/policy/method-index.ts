@@ -28,9 +28,12 @@ function node(): TrieNode {
   return { literal: undefined, wild: undefined, globstar: undefined, rules: undefined };
 }
 
+/** Load-time code, run ~100,000 times for a large set before the JIT has warmed up: indexed loops
+ *  and no closures, since for-of iterators and callbacks each allocate there. */
 function insert(root: TrieNode, segments: readonly Segment[], rule: number): void {
   let at = root;
-  for (const seg of segments) {
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i] as Segment;
     if (seg.kind === 'literal') {
       const literal = (at.literal ??= new Map());
       let next = literal.get(seg.text);
@@ -39,14 +42,22 @@ function insert(root: TrieNode, segments: readonly Segment[], rule: number): voi
     } else if (seg.kind === 'globstar') {
       at = at.globstar ??= node();
     } else {
-      const wild = (at.wild ??= []);
-      let entry = wild.find((w) => w.seg.text === seg.text);
-      if (entry === undefined) wild.push((entry = { seg, node: node() }));
-      at = entry.node;
+      at = wildChild(at, seg);
     }
   }
   const rules = (at.rules ??= []);
   if (!rules.includes(rule)) rules.push(rule);
+}
+
+function wildChild(at: TrieNode, seg: Segment): TrieNode {
+  const wild = (at.wild ??= []);
+  for (let i = 0; i < wild.length; i++) {
+    const w = wild[i] as { readonly seg: Segment; readonly node: TrieNode };
+    if (w.seg.text === seg.text) return w.node;
+  }
+  const child = node();
+  wild.push({ seg, node: child });
+  return child;
 }
 
 interface Walk {
@@ -91,13 +102,15 @@ export function buildMethodIndex(rules: readonly (readonly MethodSpec[])[]): Met
   const byMethod = new Map<string, TrieNode>();
   const anyMethod = node();
   const grpc = node();
-  rules.forEach((specs, rule) => {
-    for (const spec of specs) {
+  for (let rule = 0; rule < rules.length; rule++) {
+    const specs = rules[rule] as readonly MethodSpec[];
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i] as MethodSpec;
       if (spec.kind === 'grpc') insert(grpc, spec.segments, rule);
       else if (spec.methods === undefined) insert(anyMethod, spec.segments, rule);
-      else for (const m of spec.methods) insert(byMethod.get(m) ?? setNew(byMethod, m), spec.segments, rule);
+      else for (let k = 0; k < spec.methods.length; k++) insert(methodRoot(byMethod, spec.methods[k] as string), spec.segments, rule);
     }
-  });
+  }
   return Object.freeze({
     lookup(method: string, path: string, grpcMethod: string | undefined): number[] {
       const out: number[] = [];
@@ -114,10 +127,10 @@ export function buildMethodIndex(rules: readonly (readonly MethodSpec[])[]): Met
   });
 }
 
-function setNew(map: Map<string, TrieNode>, key: string): TrieNode {
-  const n = node();
-  map.set(key, n);
-  return n;
+function methodRoot(byMethod: Map<string, TrieNode>, method: string): TrieNode {
+  let root = byMethod.get(method);
+  if (root === undefined) byMethod.set(method, (root = node()));
+  return root;
 }
 
 function sortUnique(list: number[]): number[] {

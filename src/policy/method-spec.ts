@@ -39,26 +39,38 @@ export const parseHttpSpec: (text: string) => Parsed<HttpSpec> = memoize(parseHt
 function parseHttpSpecText(text: string): Parsed<HttpSpec> {
   const parts = text.trim().split(/\s+/);
   if (parts.length !== 2) return fail(`http method must be "METHOD /path" (e.g. "GET /v1/items/*"), got "${text}"`);
-  const [methodText = '', path = ''] = parts;
+  // Indexes, not destructuring or find(): this runs for every method item of a large set while
+  // the code is still cold, where iterators and callbacks allocate.
+  const methodText = parts[0] as string;
+  const path = parts[1] as string;
   let methods: string[] | undefined;
   if (methodText !== '*') {
     methods = methodText.split('|');
-    const bad = methods.find((m) => !METHOD_CHARS.test(m));
-    if (bad !== undefined) return fail(`invalid HTTP method "${bad}" in "${text}": use GET, GET|HEAD or *`);
+    for (let i = 0; i < methods.length; i++) {
+      const m = methods[i] as string;
+      if (!METHOD_CHARS.test(m)) return fail(`invalid HTTP method "${m}" in "${text}": use GET, GET|HEAD or *`);
+    }
   }
-  const pathError = checkPathPattern(path);
+  const pathError = checkPathText(path);
   if (pathError !== undefined) return fail(`${pathError} in "${text}"`);
-  const segments = compileSegments(path.slice(1).split('/'));
+  const segs = path.slice(1).split('/');
+  const segmentError = checkPathSegments(path, segs);
+  if (segmentError !== undefined) return fail(`${segmentError} in "${text}"`);
+  const segments = compileSegments(segs);
   return {
     ok: true,
     value: Object.freeze({ kind: 'http', text, methods: methods && Object.freeze(methods), path, segments }),
   };
 }
 
-function checkPathPattern(path: string): string | undefined {
+function checkPathText(path: string): string | undefined {
   if (!path.startsWith('/')) return `path pattern "${path}" must start with /`;
   if (PATH_FORBIDDEN.test(path)) return `path pattern "${path}" holds a space, control character, ?, # or \\ (query strings are never matched)`;
-  const segs = path.slice(1).split('/');
+  return undefined;
+}
+
+/** `segs`: the path after its leading `/`, split on `/` (once, for these checks and the compiler). */
+function checkPathSegments(path: string, segs: readonly string[]): string | undefined {
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i];
     if (seg === '' && i < segs.length - 1) return `path pattern "${path}" has an empty segment (//), which no request can have`;
@@ -73,8 +85,9 @@ export const parseGrpcSpec: (text: string) => Parsed<GrpcSpec> = memoize(parseGr
 function parseGrpcSpecText(text: string): Parsed<GrpcSpec> {
   const segs = text.split('/');
   if (text.startsWith('/')) return fail(`gRPC method "${text}" must be package.Service/Method, without a leading /`);
-  const bad = segs.find((s) => !GRPC_SEGMENT.test(s));
-  if (bad !== undefined) return fail(`gRPC method "${text}" must be package.Service/Method (letters, digits, _ . and *)`);
+  for (let i = 0; i < segs.length; i++) {
+    if (!GRPC_SEGMENT.test(segs[i] as string)) return fail(`gRPC method "${text}" must be package.Service/Method (letters, digits, _ . and *)`);
+  }
   if (!segs.includes('**') && segs.length !== 2) return fail(`gRPC method "${text}" must be package.Service/Method`);
   return { ok: true, value: Object.freeze({ kind: 'grpc', text, segments: compileSegments(segs) }) };
 }

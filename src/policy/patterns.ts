@@ -27,7 +27,9 @@ function compileSegmentText(text: string): Segment {
 }
 
 export function compileSegments(texts: readonly string[]): readonly Segment[] {
-  return Object.freeze(texts.map((t) => compileSegment(t)));
+  const out = new Array<Segment>(texts.length);
+  for (let i = 0; i < texts.length; i++) out[i] = compileSegment(texts[i] as string);
+  return Object.freeze(out);
 }
 
 /** Whether s[start, end) matches a glob whose literal pieces are `parts` (split on `*`). */

@@ -7,8 +7,10 @@ export function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const NONE: readonly unknown[] = Object.freeze([]);
+
 export function list(value: unknown): readonly unknown[] {
-  return Array.isArray(value) ? value : [];
+  return Array.isArray(value) ? value : NONE;
 }
 
 export function str(value: unknown): string | undefined {
