@@ -83,6 +83,20 @@ describe('method specs', () => {
     expect(parsed.ok ? '' : parsed.error).toContain(message);
   });
 
+  it('reads any whitespace around and between method and path as one space', () => {
+    const ws = fc.constantFrom(' ', '  ', '\t', '\n', '\u00a0', '\u2003', '\ufeff', '\r\n');
+    const word = fc.stringMatching(/^[A-Za-z0-9|*\/.-]{0,8}$/);
+    fc.assert(
+      fc.property(fc.array(ws, { maxLength: 2 }), word, fc.array(ws, { minLength: 1, maxLength: 2 }), word, fc.array(ws, { maxLength: 2 }), (lead, a, mid, b, tail) => {
+        const spaced = parseHttpSpec(`${lead.join('')}${a}${mid.join('')}${b}${tail.join('')}`);
+        const plain = parseHttpSpec(`${a} ${b}`);
+        expect(spaced.ok).toBe(plain.ok);
+        if (spaced.ok && plain.ok) expect({ ...spaced.value, text: '' }).toEqual({ ...plain.value, text: '' });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it.each(['/pkg.Svc/Get', 'pkg.Svc', 'pkg.Svc/Get/X', 'pkg Svc/Get', 'pkg.Svc/'])('refuses gRPC spec %j', (text) => {
     expect(parseGrpcSpec(text).ok).toBe(false);
   });
