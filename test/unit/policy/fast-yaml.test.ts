@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateBenchKey } from '../../../bench/fixtures/keys.js';
 import { writePolicyDirs } from '../../../bench/fixtures/policies.js';
 import { parseFastYaml } from '../../../src/policy/fast-yaml.js';
+import { plainEnd, plainEndByRegex } from '../../../src/policy/fast-yaml-scalar.js';
 import { parseSource, parseWithYaml } from '../../../src/policy/yaml-source.js';
 import type { DataPath, SourceFile } from '../../../src/policy/yaml-source.js';
 import { fuzzParams, fuzzRuns, fuzzTimeout } from '../../fuzz/runs.js';
@@ -90,6 +91,34 @@ function yamlFiles(dir: string): string[] {
     return /\.ya?ml$/.test(e.name) ? [full] : [];
   });
 }
+
+describe('fast YAML path: plain scalars', () => {
+  // Characters that end, continue or complicate a plain scalar, plus some the loop hands back.
+  const chars = fc.constantFrom(...'ab09-_./*|#:, []{}\t\n\r', 'é', '\u2028', '\u0085', '😀'.charAt(0), '😀');
+  const texts = fc.array(chars, { maxLength: 14 }).map((cs) => cs.join(''));
+
+  it('the scanning loop ends a plain scalar where the regex does, or hands it to the regex', () => {
+    fc.assert(
+      fc.property(texts, fc.nat(14), fc.boolean(), (s, from, flow) => {
+        const i = Math.min(from, s.length);
+        const byLoop = plainEnd(s, i, flow);
+        if (byLoop !== -1) expect(byLoop).toBe(plainEndByRegex(s, i, flow));
+      }),
+      fuzzParams(fuzzRuns(20_000)),
+    );
+  });
+
+  it('the loop answers by itself for printable ASCII that the regex matches', () => {
+    const ascii = fc.array(fc.constantFrom(...'ab9-/*#:, []{}'), { minLength: 1, maxLength: 12 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(ascii, fc.boolean(), (s, flow) => {
+        const expected = plainEndByRegex(s, 0, flow);
+        if (expected !== -1) expect(plainEnd(s, 0, flow)).toBe(expected);
+      }),
+      fuzzParams(fuzzRuns(5_000)),
+    );
+  });
+});
 
 describe('fast YAML path: real files', () => {
   const files = yamlFiles('.');
