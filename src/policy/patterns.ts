@@ -29,9 +29,10 @@ const compileOther: (text: string) => Segment = memoize((text) =>
   text.includes('*') ? { kind: 'glob', text, parts: Object.freeze(text.split('*')) } : { kind: 'literal', text },
 );
 
+/** Built by push, not `new Array(n)`: a holey array would make every match on it slower. */
 export function compileSegments(texts: readonly string[]): readonly Segment[] {
-  const out = new Array<Segment>(texts.length);
-  for (let i = 0; i < texts.length; i++) out[i] = compileSegment(texts[i] as string);
+  const out: Segment[] = [];
+  for (let i = 0; i < texts.length; i++) out.push(compileSegment(texts[i] as string));
   return Object.freeze(out);
 }
 
