@@ -3,7 +3,7 @@
 // object with the input. Random valid documents, loose ones and mutations (fast-validate-arb.ts,
 // FUZZ_RUNS for more), every ServicePolicy in the repository and the bench set, and named cases.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -15,6 +15,7 @@ import { fastServicePolicy } from '../../../src/policy/fast-validate.js';
 import { ServicePolicySchema } from '../../../src/policy/schema.js';
 import { parseSource } from '../../../src/policy/yaml-source.js';
 import { fuzzParams, fuzzRuns, fuzzTimeout } from '../../fuzz/runs.js';
+import { yamlFiles } from '../../helpers/yaml-files.js';
 import { editsArb, looseDocArb, mutate, oneDefectArb, validDocArb } from './fast-validate-arb.js';
 
 const RUNS = fuzzRuns(1000);
@@ -95,13 +96,6 @@ describe('fast ServicePolicy validation: differential against zod', () => {
   }, fuzzTimeout(RUNS, 10));
 });
 
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return ['node_modules', 'dist', '.git', '.tmp'].includes(e.name) ? [] : yamlFiles(full);
-    return /\.ya?ml$/.test(e.name) ? [full] : [];
-  });
-}
 
 function servicePolicies(files: readonly string[]): { file: string; data: unknown }[] {
   return files.flatMap((file) => {

@@ -4,7 +4,7 @@
 // (fast-yaml-arb.ts, FUZZ_RUNS for more), every YAML file in the repository, the bench policy
 // set, and named tricky cases. Documents inside the subset must take the fast path.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -17,6 +17,7 @@ import { plainEnd, plainEndByRegex } from '../../../src/policy/fast-yaml-scalar.
 import { parseSource, parseWithYaml } from '../../../src/policy/yaml-source.js';
 import type { DataPath, SourceFile } from '../../../src/policy/yaml-source.js';
 import { fuzzParams, fuzzRuns, fuzzTimeout } from '../../fuzz/runs.js';
+import { yamlFiles } from '../../helpers/yaml-files.js';
 import { docArb, mutate, mutationsArb } from './fast-yaml-arb.js';
 import { render } from './fast-yaml-render.js';
 
@@ -84,13 +85,6 @@ describe('fast YAML path: differential against the yaml package', () => {
   }, fuzzTimeout(RUNS, 5));
 });
 
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return ['node_modules', 'dist', '.git', '.tmp'].includes(e.name) ? [] : yamlFiles(full);
-    return /\.ya?ml$/.test(e.name) ? [full] : [];
-  });
-}
 
 describe('fast YAML path: plain scalars', () => {
   // Characters that end, continue or complicate a plain scalar, plus some the loop hands back.
