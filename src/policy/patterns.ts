@@ -107,9 +107,12 @@ export interface Glob {
   readonly parts: readonly string[] | undefined;
 }
 
-export function compileGlob(text: string): Glob {
-  return Object.freeze({ text, parts: text.includes('*') ? Object.freeze(text.split('*')) : undefined });
-}
+/** One Glob per distinct text (memo.ts): a large set names the same subject (`svc-*`) in
+ *  thousands of entries. */
+export const compileGlob: (text: string) => Glob = memoize((text) => ({
+  text,
+  parts: text.includes('*') ? Object.freeze(text.split('*')) : undefined,
+}));
 
 export function globHolds(glob: Glob, s: string): boolean {
   return glob.parts === undefined ? s === glob.text : globMatches(glob.parts, s, 0, s.length);
