@@ -70,19 +70,27 @@ if (!made) process.stderr.write(`esbuild.mjs: warning: no code cache (${CACHE});
 function writeCodeCache() {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'tollgate-build-'));
   const args = ['dist/tollgate.mjs', 'serve', '--policies', 'policies', '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--audit-file', path.join(tmp, 'audit.log')];
-  const child = spawn(process.execPath, args, { env: { ...process.env, TOLLGATE_CODE_CACHE_OUT: CACHE }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // None of the caller's tollgate settings (a log level that hides the serving line, a service
+  // the examples lack) and no NODE_OPTIONS: V8 refuses a cache made under other flags.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TOLLGATE_') && k !== 'NODE_OPTIONS'));
+  const child = spawn(process.execPath, args, { env: { ...env, TOLLGATE_LOG_LEVEL: 'info', TOLLGATE_CODE_CACHE_OUT: CACHE }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    let seen = '';
+    let signalled = false;
     const watch = (chunk) => {
-      if (chunk.toString().includes('tollgate serving')) child.kill('SIGTERM');
+      seen = (seen + chunk.toString()).slice(-4096); // a line may arrive in two chunks
+      if (!signalled && seen.includes('"msg":"tollgate serving"')) signalled = child.kill('SIGTERM');
     };
     child.stdout.on('data', watch);
     child.stderr.on('data', watch);
-    child.on('exit', (code, signal) => {
-      if (code !== 0) process.stderr.write(`esbuild.mjs: the code-cache run ended with ${code ?? signal}\n`);
+    const done = (ok, why) => {
       clearTimeout(timer);
       rmSync(tmp, { recursive: true, force: true });
-      resolve(code === 0 && existsSync(CACHE));
-    });
+      if (!ok) process.stderr.write(`esbuild.mjs: the code-cache run ${why}\n`);
+      resolve(ok);
+    };
+    child.on('error', (err) => done(false, `could not start: ${err.message}`));
+    child.on('exit', (code, signal) => done(code === 0 && existsSync(CACHE), `ended with ${code ?? signal}`));
   });
 }

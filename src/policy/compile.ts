@@ -49,7 +49,8 @@ function compileRule(rule: RuleDoc, index: number, doc: ServicePolicyDoc, source
   const methods: MethodSpec[] = rule.methods.map((m) =>
     m.grpc !== undefined ? must(parseGrpcSpec(m.grpc)) : must(parseHttpSpec(m.http ?? '')),
   );
-  const require = rule.require === undefined || rule.require.length === 0 ? NONE : Object.freeze([...new Set(rule.require)] as Credential[]);
+  const require: readonly Credential[] =
+    rule.require === undefined || rule.require.length === 0 ? NONE : Object.freeze([...new Set(rule.require)]);
   const allow = listOf(rule.allow, (e) => compileEntry(e, trust));
   return Object.freeze({
     name: rule.name,

@@ -1,5 +1,6 @@
-// Scalars for the fast YAML path (fast-yaml.ts): plain ones scanned by regex and resolved as
-// yaml 2's core schema does, single- and double-quoted ones on one line. It never reports
+// Scalars for the fast YAML path (fast-yaml.ts): plain ones scanned (a loop for printable ASCII,
+// a regex for the rest) and resolved as yaml 2's core schema does, single- and double-quoted ones
+// on one line. It never reports
 // errors: anything it is not certain `yaml` reads the same way throws UNSUPPORTED.
 
 import { C, bail, isBlank } from './fast-yaml-cursor.js';
@@ -29,7 +30,7 @@ export function plainStartOk(cur: Cursor, flow: boolean): boolean {
 // accepts passes through a regex that excludes them or through an explicit check.
 const REFUSED = '\\0-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\ufffe\\uffff\\ud800-\\udfff';
 
-// The body of a plain scalar, matched natively (fast even before the JIT has warmed up): any
+// The body of a plain scalar, the definition plainEnd's loop follows for printable ASCII: any
 // character but a blank or `:`, a `:` not followed by a blank, and spaces when more of the scalar
 // (not a `#`) follows them. In flow context `,[]{}` end it too, as does a `:` before them.
 function plainRegex(stop: string): RegExp {

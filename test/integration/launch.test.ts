@@ -1,7 +1,8 @@
 // The executable (dist/tollgate.mjs, src/cli/launch.ts) runs the CLI bundle through the build's
 // V8 code cache. A cache is an optimisation only: tollgate must behave the same with none, a
-// corrupt one, or one made from another bundle (even one of the same length, which V8 alone
-// would accept and run as the old code).
+// corrupt one, a damaged one (V8 alone would crash on it or run what the damage wrote), or one
+// made from another bundle (even one of the same length, which V8 alone would run as the old
+// code). The copies live in dist/ so that they resolve node_modules and proto/ as the real one.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,6 +22,8 @@ const HEADLINE = 'Envoy ext_authz (gRPC v3) authorizer';
 copyFileSync(join(ROOT, 'dist/tollgate.mjs'), LAUNCHER);
 copyFileSync(join(ROOT, 'dist/tollgate.cjs'), BUNDLE);
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+
+const sha256 = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
 
 interface Ran {
   readonly code: number | null;
@@ -43,23 +46,30 @@ function run(args: readonly string[], env: Record<string, string> = {}): Promise
 describe('the tollgate executable and its code cache', () => {
   it('the build made a code cache for the bundle it built', () => {
     const cache = readFileSync(BUILT_CACHE);
-    const digest = createHash('sha256').update(readFileSync(join(ROOT, 'dist/tollgate.cjs'))).digest();
-    expect(cache.subarray(0, 32).equals(digest)).toBe(true);
-    expect(cache.length).toBeGreaterThan(32);
+    expect(cache.subarray(0, 32).equals(sha256(readFileSync(join(ROOT, 'dist/tollgate.cjs'))))).toBe(true);
+    expect(cache.subarray(32, 64).equals(sha256(cache.subarray(64)))).toBe(true);
+    expect(cache.length).toBeGreaterThan(64);
   });
 
-  it('answers the same with the built cache, no cache and a corrupt cache', async () => {
+  it('answers the same with the built cache, no cache, a corrupt cache and a damaged one', async () => {
     const args = ['lint', EXAMPLES];
+    const built = readFileSync(BUILT_CACHE);
     copyFileSync(BUILT_CACHE, CACHE);
     const cached = await run(args);
     rmSync(CACHE);
     const none = await run(args);
-    writeFileSync(CACHE, Buffer.concat([readFileSync(BUILT_CACHE).subarray(0, 32), Buffer.from('not V8 data at all')]));
+    writeFileSync(CACHE, Buffer.concat([built.subarray(0, 64), Buffer.from('not V8 data at all')]));
     const corrupt = await run(args);
+    // The headers still match the bundle; bytes in the middle of the V8 data are not what they were.
+    const damaged = Buffer.from(built);
+    for (const at of [100, 1000, Math.floor(damaged.length / 2)]) damaged.fill(0xa5, at, at + 64);
+    writeFileSync(CACHE, damaged);
+    const afterDamage = await run(args);
     expect(none.code).toBe(0);
     expect(none.stderr).toContain('0 errors');
     expect(cached).toEqual(none);
     expect(corrupt).toEqual(none);
+    expect(afterDamage).toEqual(none);
   });
 
   it('runs a changed bundle as changed, never as the code the cache was made from', async () => {
@@ -79,7 +89,8 @@ describe('the tollgate executable and its code cache', () => {
     const result = await run(['--help'], { TOLLGATE_CODE_CACHE_OUT: out });
     expect(result.code).toBe(0);
     expect(existsSync(out)).toBe(true);
-    const digest = createHash('sha256').update(readFileSync(BUNDLE)).digest();
-    expect(readFileSync(out).subarray(0, 32).equals(digest)).toBe(true);
+    const written = readFileSync(out);
+    expect(written.subarray(0, 32).equals(sha256(readFileSync(BUNDLE)))).toBe(true);
+    expect(written.subarray(32, 64).equals(sha256(written.subarray(64)))).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import { parseGrpcSpec, parseHttpSpec, specMatches } from '../../../src/policy/m
 import type { MethodSpec } from '../../../src/policy/method-spec.js';
 import { compileGlob, compileSegments, globHolds, matchSegments } from '../../../src/policy/patterns.js';
 import { isDomainWide, parseSpiffePattern, spiffeMatches } from '../../../src/policy/spiffe-pattern.js';
+import { fuzzParams, fuzzRuns } from '../../fuzz/runs.js';
 
 function http(text: string): MethodSpec {
   const parsed = parseHttpSpec(text);
@@ -93,7 +94,7 @@ describe('method specs', () => {
         expect(spaced.ok).toBe(plain.ok);
         if (spaced.ok && plain.ok) expect({ ...spaced.value, text: '' }).toEqual({ ...plain.value, text: '' });
       }),
-      { numRuns: 500 },
+      fuzzParams(fuzzRuns(500)),
     );
   });
 
@@ -173,7 +174,7 @@ describe('method index', () => {
         const linear = specs.flatMap((list, i) => (list.some((s) => specMatches(s, method, path, grpcMethod)) ? [i] : []));
         expect(index.lookup(method, path, grpcMethod)).toEqual(linear);
       }),
-      { numRuns: 500 },
+      fuzzParams(fuzzRuns(500)),
     );
   });
 
