@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** dist/tollgate.mjs (the bundle `npm start` and the image run), seen from dist/bench/. */
+/** dist/tollgate.mjs (the executable `npm start` and the image run), seen from dist/bench/. */
 export const TOLLGATE_CLI = path.resolve(HERE, '../tollgate.mjs');
 export const NULL_SERVER = path.resolve(HERE, 'null-server.js');
 

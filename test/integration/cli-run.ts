@@ -1,4 +1,4 @@
-// Runs the built `tollgate` CLI (dist/tollgate.mjs, the bundle `npm run build` makes, as shipped)
+// Runs the built `tollgate` CLI (dist/tollgate.mjs, the executable `npm run build` makes, as shipped)
 // as a child process and collects its exit code, stdout and stderr. Shared by the cli-*.test.ts files.
 
 import { spawn, type ChildProcess } from 'node:child_process';
