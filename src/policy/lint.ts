@@ -81,9 +81,8 @@ function lintShadowing(rules: readonly RuleDoc[], warn: Warn): void {
   const earlier = new Map<string, { rule: string; spec: MethodSpec }[]>();
   rules.forEach((rule, r) => {
     const key = grantKey(rule);
-    let same = earlier.get(key);
-    if (same === undefined) earlier.set(key, (same = []));
-    const group = same;
+    const group = earlier.get(key) ?? [];
+    if (group.length === 0) earlier.set(key, group);
     rule.methods.forEach((item, m) => {
       const spec = specOf(item);
       if (spec === undefined) return;
