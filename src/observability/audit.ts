@@ -118,6 +118,13 @@ function watch(events: NodeJS.EventEmitter, state: State, options: AuditOptions)
     state.errored = true;
     // pino turns writes into no-ops after EPIPE: nothing will ever be written again.
     if (err.code === 'EPIPE') state.dead = true;
+    // A failed open is not retried, so the stream has no descriptor and never will. Marked
+    // destroyed, pino's exit hook leaves it alone: its flushSync() would throw "sonic boom is not
+    // ready yet" from process.on('exit') and print a crash after the clear start-up error.
+    if (!state.opened) {
+      state.dead = true;
+      (events as { destroyed?: boolean }).destroyed = true;
+    }
   });
 }
 

@@ -85,6 +85,17 @@ describe('tollgate serve (child process)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('exits 2 with one clear error, and no crash from the exit hooks, when the audit file cannot be opened', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-audit-'));
+    const file = join(dir, 'missing-dir', 'audit.log');
+    const p = run(['serve', '--policies', 'policies', '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--audit-file', file]);
+    expect(await p.exit).toBe(2);
+    expect(p.stderr()).toContain(`--audit-file ${file}: ENOENT`);
+    // pino's exit hook used to flush the never-opened file and crash: "sonic boom is not ready yet".
+    expect(p.stderr()).not.toMatch(/sonic boom|^\s+at /m);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it.each([
     [['serve', '--no-such-flag']],
     [['serve', '--grpc', 'nonsense']],
