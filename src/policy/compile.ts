@@ -49,8 +49,7 @@ function compileRule(rule: RuleDoc, index: number, doc: ServicePolicyDoc, source
   const methods: MethodSpec[] = rule.methods.map((m) =>
     m.grpc !== undefined ? must(parseGrpcSpec(m.grpc)) : must(parseHttpSpec(m.http ?? '')),
   );
-  const require: readonly Credential[] =
-    rule.require === undefined || rule.require.length === 0 ? NONE : Object.freeze([...new Set(rule.require)]);
+  const require = requirements(rule.require);
   const allow = listOf(rule.allow, (e) => compileEntry(e, trust));
   return Object.freeze({
     name: rule.name,
@@ -65,6 +64,21 @@ function compileRule(rule: RuleDoc, index: number, doc: ServicePolicyDoc, source
     allow,
     deny: listOf(rule.deny, (e) => compileEntry(e, trust)),
   });
+}
+
+/** `require` without repeats. One shared list per combination: nearly every rule has one. */
+const MTLS: readonly Credential[] = Object.freeze(['mtls']);
+const TOKEN: readonly Credential[] = Object.freeze(['token']);
+const MTLS_TOKEN: readonly Credential[] = Object.freeze(['mtls', 'token']);
+const TOKEN_MTLS: readonly Credential[] = Object.freeze(['token', 'mtls']);
+
+function requirements(list: readonly Credential[] | undefined): readonly Credential[] {
+  if (list === undefined || list.length === 0) return NONE;
+  const first = list[0];
+  let both = false;
+  for (let i = 1; i < list.length; i++) if (list[i] !== first) both = true;
+  if (first === 'mtls') return both ? MTLS_TOKEN : MTLS;
+  return both ? TOKEN_MTLS : TOKEN;
 }
 
 export function compileEntry(doc: EntryDoc, trust: TrustConfig): CompiledEntry {

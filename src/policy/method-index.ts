@@ -9,9 +9,15 @@ import type { MethodSpec } from './method-spec.js';
 
 /**
  * Every part is created on first use: a 100 × 100-rule set has some hundred thousand nodes, most
- * of them with one literal child and nothing else, and empty Maps and arrays were most of its heap.
+ * of them with one literal child and nothing else. That one child is held in `key`/`child`; the
+ * Map exists only from a node's second literal child on (then every literal child is in it). Lists
+ * start as one-element literals, not `[]` and push (which reserves room for 17).
  */
 interface TrieNode {
+  /** The only literal child's segment text, while the node has one literal child. */
+  key: string | undefined;
+  child: TrieNode | undefined;
+  /** Every literal child, once there are two or more (`key` and `child` are then undefined). */
   literal: Map<string, TrieNode> | undefined;
   wild: Array<{ readonly seg: Segment; readonly node: TrieNode }> | undefined;
   globstar: TrieNode | undefined;
@@ -25,7 +31,7 @@ export interface MethodIndex {
 }
 
 function node(): TrieNode {
-  return { literal: undefined, wild: undefined, globstar: undefined, rules: undefined };
+  return { key: undefined, child: undefined, literal: undefined, wild: undefined, globstar: undefined, rules: undefined };
 }
 
 /** Load-time code, run ~100,000 times for a large set before the JIT has warmed up: indexed loops
@@ -34,29 +40,43 @@ function insert(root: TrieNode, segments: readonly Segment[], rule: number): voi
   let at = root;
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i] as Segment;
-    if (seg.kind === 'literal') {
-      const literal = (at.literal ??= new Map());
-      let next = literal.get(seg.text);
-      if (next === undefined) literal.set(seg.text, (next = node()));
-      at = next;
-    } else if (seg.kind === 'globstar') {
-      at = at.globstar ??= node();
-    } else {
-      at = wildChild(at, seg);
-    }
+    if (seg.kind === 'literal') at = literalChild(at, seg.text);
+    else if (seg.kind === 'globstar') at = at.globstar ??= node();
+    else at = wildChild(at, seg);
   }
-  const rules = (at.rules ??= []);
-  if (!rules.includes(rule)) rules.push(rule);
+  if (at.rules === undefined) at.rules = [rule];
+  else if (!at.rules.includes(rule)) at.rules.push(rule);
+}
+
+function literalChild(at: TrieNode, text: string): TrieNode {
+  if (at.literal !== undefined) {
+    let next = at.literal.get(text);
+    if (next === undefined) at.literal.set(text, (next = node()));
+    return next;
+  }
+  if (at.key === undefined) {
+    at.key = text;
+    return (at.child = node());
+  }
+  if (at.key === text) return at.child as TrieNode;
+  const next = node();
+  at.literal = new Map([[at.key, at.child as TrieNode], [text, next]]);
+  at.key = undefined;
+  at.child = undefined;
+  return next;
 }
 
 function wildChild(at: TrieNode, seg: Segment): TrieNode {
-  const wild = (at.wild ??= []);
-  for (let i = 0; i < wild.length; i++) {
-    const w = wild[i] as { readonly seg: Segment; readonly node: TrieNode };
-    if (w.seg.text === seg.text) return w.node;
+  const wild = at.wild;
+  if (wild !== undefined) {
+    for (let i = 0; i < wild.length; i++) {
+      const w = wild[i] as { readonly seg: Segment; readonly node: TrieNode };
+      if (w.seg.text === seg.text) return w.node;
+    }
   }
   const child = node();
-  wild.push({ seg, node: child });
+  if (wild === undefined) at.wild = [{ seg, node: child }];
+  else wild.push({ seg, node: child });
   return child;
 }
 
@@ -90,7 +110,10 @@ function walk(at: TrieNode, pos: number, w: Walk): void {
     return;
   }
   const end = segmentEnd(s, pos);
-  if (at.literal !== undefined) {
+  // The single literal child is compared in place: no slice of the path to look it up.
+  if (at.key !== undefined) {
+    if (end - pos === at.key.length && s.startsWith(at.key, pos)) walk(at.child as TrieNode, end + 1, w);
+  } else if (at.literal !== undefined) {
     const next = at.literal.get(s.slice(pos, end));
     if (next !== undefined) walk(next, end + 1, w);
   }
