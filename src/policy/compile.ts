@@ -7,6 +7,7 @@ import type { Credential, EngineRule, EngineService } from './compiled.js';
 import { buildMethodIndex } from './method-index.js';
 import { parseGrpcSpec, parseHttpSpec } from './method-spec.js';
 import type { MethodSpec, Parsed } from './method-spec.js';
+import { packedMap } from './packed.js';
 import { compileGlob } from './patterns.js';
 import type { EntryDoc, RuleDoc, ServicePolicyDoc } from './schema.js';
 import { parseSpiffePattern } from './spiffe-pattern.js';
@@ -18,7 +19,7 @@ import type { SourcePosition, TrustConfig } from './types.js';
 const NONE: readonly never[] = Object.freeze([]);
 
 function listOf<T, U>(items: readonly T[] | undefined, map: (item: T) => U): readonly U[] {
-  return items === undefined || items.length === 0 ? NONE : Object.freeze(items.map(map));
+  return items === undefined || items.length === 0 ? NONE : Object.freeze(packedMap(items, map));
 }
 
 function must<T>(parsed: Parsed<T>): T {
@@ -32,7 +33,9 @@ function positionOf(source: SourceFile, path: readonly (string | number)[]): Sou
 }
 
 export function compileService(doc: ServicePolicyDoc, source: SourceFile, trust: TrustConfig): EngineService {
-  const rules = doc.rules.map((rule, i) => compileRule(rule, i, doc, source, trust));
+  // By push: packed (see packed.ts); the decision reads rules by index.
+  const rules: EngineRule[] = [];
+  for (let i = 0; i < doc.rules.length; i++) rules.push(compileRule(doc.rules[i] as RuleDoc, i, doc, source, trust));
   return Object.freeze({
     name: doc.service,
     spiffeId: doc.spiffeId,
@@ -45,10 +48,12 @@ export function compileService(doc: ServicePolicyDoc, source: SourceFile, trust:
   });
 }
 
+function methodSpec(m: RuleDoc['methods'][number]): MethodSpec {
+  return m.grpc !== undefined ? must(parseGrpcSpec(m.grpc)) : must(parseHttpSpec(m.http ?? ''));
+}
+
 function compileRule(rule: RuleDoc, index: number, doc: ServicePolicyDoc, source: SourceFile, trust: TrustConfig): EngineRule {
-  const methods: MethodSpec[] = rule.methods.map((m) =>
-    m.grpc !== undefined ? must(parseGrpcSpec(m.grpc)) : must(parseHttpSpec(m.http ?? '')),
-  );
+  const methods = packedMap(rule.methods, methodSpec);
   const require = requirements(rule.require);
   const allow = listOf(rule.allow, (e) => compileEntry(e, trust));
   return Object.freeze({
