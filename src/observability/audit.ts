@@ -201,7 +201,8 @@ class AuditTrail implements AuditLog {
   }
 
   reopen(): void {
-    if (this.#reopenable && !this.#t.state.closed) this.#t.dest.reopen?.();
+    // Not a stream that never opened: it is marked destroyed (see watch()), and reopening it throws.
+    if (this.#reopenable && !this.#t.state.closed && !this.#t.state.dead) this.#t.dest.reopen?.();
   }
 
   async close(): Promise<void> {

@@ -176,6 +176,7 @@ describe('file destination', () => {
     expect(closed.writable()).toBe(false);
     expect(open.writable()).toBe(true); // without failClosed the handler keeps deciding
     expect(() => closed.write(record({ decision: denied('internal_error') }))).not.toThrow();
+    expect(() => open.reopen()).not.toThrow(); // SIGUSR2 on a trail that never opened
     await closed.close();
     await open.close();
   });
