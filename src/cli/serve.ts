@@ -31,7 +31,8 @@ export async function serve(argv: readonly string[]): Promise<number> {
   }
   if (!started.ok) {
     for (const p of started.problems) process.stderr.write(`${p}\n`);
-    process.stderr.write(`tollgate serve: not starting: the configuration above is invalid (policies: ${config.policiesDir})\n`);
+    // Each problem names its own file (a policy's file:line:col, or --audit-file PATH).
+    process.stderr.write(`tollgate serve: not starting: ${started.problems.length === 1 ? 'the problem' : 'the problems'} above\n`);
     process.exit(2);
   }
   const { tollgate } = started;

@@ -8,6 +8,7 @@ import { auditMembers } from './audit-json.js';
 import { LineBatch, countLines } from './audit-batch.js';
 import type { Metrics } from './metrics.js';
 import type { DecisionRecord } from './record.js';
+import { abandon, endStream, waitFlushed, waitReady, type Destination, type State } from './audit-stream.js';
 
 /** Bytes the destination may hold before lines are dropped. */
 export const DEFAULT_AUDIT_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -40,21 +41,6 @@ export interface AuditLog {
   /** Reopen the file (log rotation, e.g. on SIGUSR2); no-op for stdout or a test stream. */
   reopen(): void;
   close(): Promise<void>;
-}
-
-interface Destination {
-  write(s: string | Buffer): unknown;
-  end(): unknown;
-  reopen?(): void;
-}
-
-interface State {
-  /** Bytes handed to an owned destination and neither written nor dropped yet. */
-  pending: number;
-  errored: boolean;
-  dead: boolean;
-  opened: boolean;
-  closed: boolean;
 }
 
 interface Trail {
@@ -118,12 +104,10 @@ function watch(events: NodeJS.EventEmitter, state: State, options: AuditOptions)
     state.errored = true;
     // pino turns writes into no-ops after EPIPE: nothing will ever be written again.
     if (err.code === 'EPIPE') state.dead = true;
-    // A failed open is not retried, so the stream has no descriptor and never will. Marked
-    // destroyed, pino's exit hook leaves it alone: its flushSync() would throw "sonic boom is not
-    // ready yet" from process.on('exit') and print a crash after the clear start-up error.
+    // A failed open is not retried: the stream has no descriptor and never will.
     if (!state.opened) {
       state.dead = true;
-      (events as { destroyed?: boolean }).destroyed = true;
+      abandon(events as unknown as Destination);
     }
   });
 }
@@ -211,54 +195,9 @@ class AuditTrail implements AuditLog {
     this.#batch.flush();
     await waitFlushed(events, state, owned);
     state.closed = true;
-    await endStream(dest, events, state.errored || state.dead);
+    const failed = state.errored || state.dead;
+    // What a failing destination still holds cannot be written: give it up (see abandon()).
+    if (failed && owned) abandon(dest);
+    await endStream(dest, events, failed);
   }
-}
-
-function waitReady(events: NodeJS.EventEmitter, state: State): Promise<void> {
-  if (state.opened) return Promise.resolve();
-  if (state.errored) return Promise.reject(new Error('audit destination could not be opened'));
-  return new Promise((resolve, reject) => {
-    const onReady = (): void => {
-      events.off('error', onError);
-      resolve();
-    };
-    const onError = (err: Error): void => {
-      events.off('ready', onReady);
-      reject(err);
-    };
-    events.once('ready', onReady);
-    events.once('error', onError);
-  });
-}
-
-function waitFlushed(events: NodeJS.EventEmitter, state: State, owned: boolean): Promise<void> {
-  if (!owned || state.pending === 0 || state.errored || state.dead) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      events.off('drain', done);
-      events.off('error', done);
-      resolve();
-    };
-    events.on('drain', done);
-    events.on('error', done);
-  });
-}
-
-// A destination that never opened would never emit 'close': do not wait for it then.
-function endStream(dest: Destination, events: NodeJS.EventEmitter, failed: boolean): Promise<void> {
-  return new Promise((resolve) => {
-    if (failed) {
-      resolve();
-      return;
-    }
-    events.once('close', () => resolve());
-    events.once('finish', () => resolve());
-    events.once('error', () => resolve());
-    try {
-      dest.end();
-    } catch {
-      resolve();
-    }
-  });
 }

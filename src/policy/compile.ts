@@ -33,7 +33,7 @@ function positionOf(source: SourceFile, path: readonly (string | number)[]): Sou
 }
 
 export function compileService(doc: ServicePolicyDoc, source: SourceFile, trust: TrustConfig): EngineService {
-  // By push: packed (see packed.ts); the decision reads rules by index.
+  // By push, which keeps it packed (packed.ts; no exact copy needed for one list per service).
   const rules: EngineRule[] = [];
   for (let i = 0; i < doc.rules.length; i++) rules.push(compileRule(doc.rules[i] as RuleDoc, i, doc, source, trust));
   return Object.freeze({

@@ -5,6 +5,7 @@
 
 import { parseSpiffeId } from '../identity/spiffe.js';
 import { parseGrpcSpec, parseHttpSpec } from './method-spec.js';
+import { packedMap } from './packed.js';
 import { NAME_PATTERN } from './names.js';
 import type { EntryDoc, RuleDoc, ServicePolicyDoc } from './schema.js';
 import { parseSpiffePattern } from './spiffe-pattern.js';
@@ -156,12 +157,12 @@ function field(o: Obj, key: string): unknown {
   return v;
 }
 
-/** A fresh array of `each(item)`, at least `min` long. Built by map, which allocates exactly the
- *  length (push reserves 17 slots) but skips holes: a hole reads undefined, and undefined bails. */
+/** A fresh plain array of `each(item)`, at least `min` long, exactly as long as `v` (packed.ts).
+ *  Not `v.map`: an own `map`, an Array subclass or a species would decide the result instead of
+ *  zod's rules. A hole reads undefined, which every `each` refuses. */
 function list<T>(v: unknown, min: number, each: (item: unknown) => T): T[] {
   if (!Array.isArray(v) || v.length < min) bail();
-  for (let i = 0; i < v.length; i++) if (v[i] === undefined) bail();
-  return v.map(each);
+  return packedMap(v as readonly unknown[], each);
 }
 
 function string(v: unknown): string {

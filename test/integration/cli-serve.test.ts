@@ -91,6 +91,8 @@ describe('tollgate serve (child process)', () => {
     const p = run(['serve', '--policies', 'policies', '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--audit-file', file]);
     expect(await p.exit).toBe(2);
     expect(p.stderr()).toContain(`--audit-file ${file}: ENOENT`);
+    // The last word points at that one problem, not at the (valid) policies.
+    expect(p.stderr().trimEnd().split('\n').at(-1)).toBe('tollgate serve: not starting: the problem above');
     // pino's exit hook used to flush the never-opened file and crash: "sonic boom is not ready yet".
     expect(p.stderr()).not.toMatch(/sonic boom|^\s+at /m);
     await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@
 // supervisor that signals the moment it reads `tollgate serving` still gets a drain, not a kill.
 
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { checkClient } from '../helpers/server.js';
@@ -67,5 +68,24 @@ describe('SIGTERM with checks in flight', () => {
     });
     expect(await exit).toEqual([0, null]);
     expect(seen).toContain('"msg":"drained; exiting"');
+  });
+
+  // A full disk: every write of the audit file fails with ENOSPC. sonic-boom's exit-time flush
+  // retries such a write forever, so the process hung after "drained; exiting" until killed.
+  it.runIf(existsSync('/dev/full'))('exits 0 on SIGTERM when the audit file cannot be written (disk full)', async () => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--policies', EXAMPLES, '--grpc', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--audit-file', '/dev/full'], {
+      cwd: ROOT, env: { ...process.env, TOLLGATE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    cleanup.push(() => void (child.exitCode === null && child.kill('SIGKILL')));
+    const exit = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+    const addr = await logLine(child, 'tollgate serving');
+    const failed = logLine(child, 'audit destination failed');
+    const client = checkClient(addr.grpc as string);
+    cleanup.push(() => client.close());
+    // Decisions go on (the trail is not fail-closed here); the line's batch write then fails.
+    expect((await client.check({ service: 'payments', http: 'GET /v1/ledger/entries', principal: 'spiffe://example.org/ns/billing/sa/reporter' })).status.code).toBe(0);
+    expect((await failed).err).toMatchObject({ code: 'ENOSPC' });
+    child.kill('SIGTERM');
+    expect(await exit).toEqual([0, null]);
   });
 });

@@ -231,6 +231,18 @@ describe('fast ServicePolicy validation: named cases', () => {
     expect(fastServicePolicy(doc)).toBeUndefined();
   });
 
+  // Arrays that carry their own behaviour: the output is still zod's plain data, whatever they say.
+  class Methods extends Array<unknown> {}
+  const ownMap = Object.assign([GET], { map: () => [{ http: 'GET /evil' }] });
+  const species = Object.assign([GET], { constructor: { [Symbol.species]: Methods } });
+  it.each([
+    ['an Array subclass', { ...BASE, rules: [{ name: 'r', methods: Methods.from([GET]) }] }],
+    ['an array with its own map', { ...BASE, rules: [{ name: 'r', methods: ownMap }] }],
+    ['an array with a species constructor', { ...BASE, rules: [{ name: 'r', methods: species }] }],
+  ])('%s: the fast path agrees with zod', (_name, doc) => {
+    expect(agree(doc).zod).toBe(true);
+  });
+
   it('never throws, even when reading the input throws', () => {
     const doc = Object.defineProperty({ ...BASE }, 'audience', { enumerable: true, get: () => { throw new Error('boom'); } });
     expect(fastServicePolicy(doc)).toBeUndefined();

@@ -154,12 +154,16 @@ describe('token subject globs', () => {
 });
 
 describe('method index', () => {
-  const seg = fc.constantFrom('a', 'b', 'ab', 'Get', 'GetX');
-  const patSeg = fc.constantFrom('a', 'b', '*', '**', 'a*', '*b', 'G*t*');
+  // Empty request segments (`//`, a trailing `/`), three and more literal children per node (a
+  // node keeps one inline and moves to a Map at the second), and literals that prefix each other.
+  const seg = fc.constantFrom('a', 'b', 'ab', 'abc', 'c', '', 'Get', 'GetX');
+  const patSeg = fc.constantFrom('a', 'b', 'ab', 'abc', 'c', '*', '**', 'a*', '*b', 'G*t*');
   const httpSpec = fc
-    .tuple(fc.constantFrom('GET', 'POST', '*', 'GET|HEAD'), fc.array(patSeg, { minLength: 1, maxLength: 4 }))
-    .map(([m, s]) => http(`${m} /${s.join('/')}`));
-  const grpcSpec = fc.tuple(fc.constantFrom('p.S', 'p.*', '*'), fc.constantFrom('Get*', '*', 'GetX', 'a')).map(([s, m]) => grpc(`${s}/${m}`));
+    .tuple(fc.constantFrom('GET', 'POST', '*', 'GET|HEAD'), fc.array(patSeg, { minLength: 1, maxLength: 4 }), fc.boolean())
+    .map(([m, s, slash]) => http(`${m} /${s.join('/')}${slash ? '/' : ''}`));
+  const grpcSpec = fc
+    .tuple(fc.constantFrom('p.S', 'p.*', '*', 'q.S', 'p.T'), fc.constantFrom('Get*', '*', 'GetX', 'a', 'ab'))
+    .map(([s, m]) => grpc(`${s}/${m}`));
   const rules = fc.array(fc.array(fc.oneof(httpSpec, grpcSpec), { minLength: 1, maxLength: 3 }), { maxLength: 12 });
   const request = fc.tuple(
     fc.constantFrom('GET', 'POST', 'HEAD', 'get'),
