@@ -74,7 +74,7 @@ export function createAuditLog(options: AuditOptions = {}): AuditLog {
     pino.destination({ dest: options.file ?? 1, sync: false, maxLength: bufferBytes, append: true, mkdir: false, contentMode: 'buffer' })) as Destination;
   const state: State = { pending: 0, errored: false, dead: false, opened: !(owned && options.file !== undefined), closed: false };
   const events = dest as unknown as NodeJS.EventEmitter;
-  watch(events, state, options);
+  watch(dest, events, state, options);
   // The `audit` logger gives the line its pino opening (level, pid, hostname, name); the members
   // are serialized by audit-json.ts, and the line goes to the logger's destination (see write()).
   const logger = pino({ name: 'audit', level: 'info', timestamp: false }, dest as pino.DestinationStream);
@@ -86,7 +86,8 @@ export function createAuditLog(options: AuditOptions = {}): AuditLog {
   return new AuditTrail({ dest, events, state, owned, prefix, sampleAllow, bufferBytes, headroom }, options);
 }
 
-function watch(events: NodeJS.EventEmitter, state: State, options: AuditOptions): void {
+/** `events` is `dest` itself, seen as the emitter it is. */
+function watch(dest: Destination, events: NodeJS.EventEmitter, state: State, options: AuditOptions): void {
   events.on('drop', (data: string | Buffer) => {
     state.pending = Math.max(0, state.pending - (typeof data === 'string' ? Buffer.byteLength(data) : data.length));
     options.metrics?.auditDropped(countLines(data));
@@ -107,7 +108,7 @@ function watch(events: NodeJS.EventEmitter, state: State, options: AuditOptions)
     // A failed open is not retried: the stream has no descriptor and never will.
     if (!state.opened) {
       state.dead = true;
-      abandon(events as unknown as Destination);
+      abandon(dest);
     }
   });
 }
