@@ -16,6 +16,7 @@ import { createCheckHandler, type Engine } from '../src/server/check-handler.js'
 import v8 from 'node:v8';
 import { governHeap, thresholdFor } from '../src/server/heap.js';
 import { authorizationService } from '../src/ext-authz/proto.js';
+import { readCheckRequest } from '../src/ext-authz/read-request.js';
 import type { WireCheckResponse } from '../src/ext-authz/respond.js';
 
 export interface InProcess {
@@ -32,9 +33,10 @@ export interface InProcessOptions {
   readonly auditFile?: string;
 }
 
-/** Decode gRPC frames as the server does (same proto definitions, same loader options). */
+/** Decode gRPC frames as the server does: read directly, the generic deserializer standing by. */
 export function decodeFrame(frame: Uint8Array): unknown {
-  return deserialize(Buffer.from(frame.buffer, frame.byteOffset + 5, frame.byteLength - 5));
+  const bytes = Buffer.from(frame.buffer, frame.byteOffset + 5, frame.byteLength - 5);
+  return readCheckRequest(bytes) ?? deserialize(bytes);
 }
 
 const deserialize = (() => {

@@ -18,7 +18,8 @@ interface WirePeer {
 interface WireHttp {
   id?: string;
   method?: string;
-  headers?: Record<string, string>;
+  /** A plain object from proto-loader; a Map from read-request.ts, the same entries in the same order. */
+  headers?: Record<string, string> | ReadonlyMap<string, string>;
   header_map?: { headers?: { key?: string; value?: string; raw_value?: Uint8Array }[] };
   path?: string;
   host?: string;
@@ -28,7 +29,7 @@ export interface WireCheckRequest {
     source?: WirePeer;
     destination?: WirePeer;
     request?: { http?: WireHttp };
-    context_extensions?: Record<string, string>;
+    context_extensions?: Record<string, string> | ReadonlyMap<string, string>;
   };
 }
 
@@ -62,8 +63,29 @@ function addressOf(peer: WirePeer | undefined): string {
 
 type HeaderResult = { headers: ReadonlyMap<string, string> } | { problem: RequestProblem };
 
+/**
+ * read-request.ts's Map as it stands, when it already is the answer: every name non-empty and
+ * lower-case (as Envoy sends them), no header_map to merge, within the limits. Else undefined.
+ */
+function alreadyDecoded(map: ReadonlyMap<string, string>, http: WireHttp, limits: DecodeLimits): ReadonlyMap<string, string> | undefined {
+  if (http.header_map?.headers !== undefined || map.size > limits.maxHeaders) return undefined;
+  let bytes = 0;
+  let lowerCase = true;
+  // forEach: destructuring [key, value] pairs would allocate an array per header.
+  map.forEach((value, key) => {
+    if (key === '' || key.toLowerCase() !== key) lowerCase = false;
+    bytes += key.length + value.length;
+  });
+  if (!lowerCase) return undefined;
+  if (bytes > limits.maxHeaderBytes) return undefined;
+  return map.size === 0 ? EMPTY_MAP : map;
+}
+
 /** Lower-case header map; repeats merged with ',' as Envoy does for the `headers` field. */
 function decodeHeaders(http: WireHttp, limits: DecodeLimits): HeaderResult {
+  const map = http.headers;
+  const kept = map instanceof Map ? alreadyDecoded(map, http, limits) : undefined;
+  if (kept !== undefined) return { headers: kept };
   const out = new Map<string, string>();
   let bytes = 0;
   const add = (rawKey: unknown, value: string): RequestProblem | undefined => {
@@ -76,10 +98,15 @@ function decodeHeaders(http: WireHttp, limits: DecodeLimits): HeaderResult {
     if (out.size > limits.maxHeaders) return { reason: 'malformed_request', detail: 'too_many_headers' };
     return undefined;
   };
-  const map = http.headers;
-  if (map !== undefined && map !== null && typeof map === 'object') {
-    for (const key in map) {
-      const problem = add(key, str(map[key]));
+  if (map instanceof Map) {
+    for (const [key, value] of map) {
+      const problem = add(key, value);
+      if (problem !== undefined) return { problem };
+    }
+  } else if (map !== undefined && map !== null && typeof map === 'object') {
+    const record = map as Record<string, string>;
+    for (const key in record) {
+      const problem = add(key, str(record[key]));
       if (problem !== undefined) return { problem };
     }
   }
@@ -96,10 +123,12 @@ function decodeHeaders(http: WireHttp, limits: DecodeLimits): HeaderResult {
   return { headers: out.size === 0 ? EMPTY_MAP : out };
 }
 
-function stringMap(record: Record<string, string> | undefined): ReadonlyMap<string, string> {
+function stringMap(record: Record<string, string> | ReadonlyMap<string, string> | undefined): ReadonlyMap<string, string> {
+  if (record instanceof Map) return record;
   if (record === undefined || record === null || typeof record !== 'object') return EMPTY_MAP;
   const out = new Map<string, string>();
-  for (const key in record) out.set(key, str(record[key]));
+  const object = record as Record<string, string>;
+  for (const key in object) out.set(key, str(object[key]));
   return out;
 }
 

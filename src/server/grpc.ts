@@ -9,6 +9,7 @@ import { encodeCheckResponse } from '../ext-authz/encode.js';
 import { formatAddress, type ListenAddress } from '../config/address.js';
 import { failClosedDecision } from './check-handler.js';
 import { UNDECODABLE } from '../ext-authz/decode.js';
+import { readCheckRequest } from '../ext-authz/read-request.js';
 
 export interface GrpcServer {
   /** The bound address, with the real port when 0 was asked for. */
@@ -32,10 +33,11 @@ function lastResortDeny(): WireCheckResponse {
 
 /**
  * Bytes that do not parse as a CheckRequest still get a decision (malformed_request) rather than
- * a gRPC INTERNAL error whose meaning Envoy would have to guess. Responses are encoded directly
- * (ext-authz/encode.ts, the same bytes, several times faster), the generic serializer standing by.
+ * a gRPC INTERNAL error whose meaning Envoy would have to guess. Requests are read and responses
+ * encoded directly (ext-authz/read-request.ts and encode.ts: the same values and bytes, several
+ * times faster), the generic deserializer and serializer standing by.
  */
-function tolerantService(): ServiceDefinition {
+export function tolerantService(): ServiceDefinition {
   const service = authorizationService();
   const check = service.Check;
   if (check === undefined) throw new Error('proto: Authorization.Check missing');
@@ -47,7 +49,7 @@ function tolerantService(): ServiceDefinition {
       ...check,
       requestDeserialize(bytes: Buffer): unknown {
         try {
-          return deserialize(bytes);
+          return readCheckRequest(bytes) ?? deserialize(bytes);
         } catch {
           return UNDECODABLE;
         }
