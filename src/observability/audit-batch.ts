@@ -1,6 +1,6 @@
 // Audit lines gathered and handed to the destination together: one write and one syscall (a
 // thread-pool round trip, ~10 µs of CPU) per batch instead of per line. Each line is encoded
-// straight into the batch's buffer, once. A batch goes out when it reaches FLUSH_BYTES or
+// (or copied) straight into the batch's buffer, once. A batch goes out when it reaches FLUSH_BYTES or
 // FLUSH_DELAY_MS after its first line, whichever comes first; flush() hands over at once.
 
 export type BatchSink = (bytes: Buffer, lines: number) => void;
@@ -20,12 +20,17 @@ export class LineBatch {
 
   constructor(private readonly sink: BatchSink) {}
 
-  add(line: string): void {
-    // At most 3 bytes of UTF-8 per UTF-16 unit: a line that might not fit starts a new batch.
-    const most = 3 * line.length;
+  /** One line: text, or bytes copied at once (auditLine()'s view is reused by its next call). */
+  add(line: string | Uint8Array): void {
+    // Text takes at most 3 bytes of UTF-8 per UTF-16 unit: a line that might not fit starts a new batch.
+    const most = typeof line === 'string' ? 3 * line.length : line.length;
     if (this.#buf !== undefined && this.#len + most > this.#buf.length) this.flush();
-    this.#buf ??= Buffer.allocUnsafe(Math.max(BATCH_CAPACITY, most));
-    this.#len += this.#buf.write(line, this.#len, 'utf8');
+    const buf = (this.#buf ??= Buffer.allocUnsafe(Math.max(BATCH_CAPACITY, most)));
+    if (typeof line === 'string') this.#len += buf.write(line, this.#len, 'utf8');
+    else {
+      buf.set(line, this.#len);
+      this.#len += line.length;
+    }
     this.#lines++;
     if (this.#len >= FLUSH_BYTES) this.flush();
     else if (this.#timer === undefined) {

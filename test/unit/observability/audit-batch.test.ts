@@ -37,6 +37,18 @@ describe('LineBatch', () => {
     expect(out).toHaveLength(2);
   });
 
+  it('copies a line given as bytes at once, so the caller may reuse its buffer', () => {
+    const { batch, out } = collecting();
+    const scratch = Buffer.from('one\n');
+    batch.add(scratch.subarray(0, 4));
+    scratch.write('two\n');
+    batch.add(scratch.subarray(0, 4));
+    batch.add(new Uint8Array(Buffer.from(`${'y'.repeat(3 * FLUSH_BYTES)}\n`)));
+    batch.flush();
+    expect(out.map(([text, lines]) => [text.slice(0, 12), lines])).toEqual([['one\ntwo\n', 2], ['y'.repeat(12), 1]]);
+    expect(out[1]?.[0]).toHaveLength(3 * FLUSH_BYTES + 1);
+  });
+
   it('encodes each line as UTF-8 into the batch, whatever its characters', () => {
     const { batch, out } = collecting();
     batch.add('é€😀\n');

@@ -1,15 +1,32 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditMembers } from '../../../src/observability/audit-json.js';
+import { auditLine } from '../../../src/observability/audit-json.js';
 import { MAX_FIELD_CHARS, auditFields } from '../../../src/observability/audit-line.js';
 import type { DecisionRecord } from '../../../src/observability/record.js';
 import { decision, denied, identity, record, request, token } from './fixtures.js';
 
 /** What pino wrote for logger.info(auditFields(rec)), as data. */
 const viaObject = (rec: DecisionRecord): unknown => JSON.parse(JSON.stringify(auditFields(rec)));
-const viaText = (rec: DecisionRecord): unknown => JSON.parse(`{${auditMembers(rec)}}`);
+const PREFIX = new Uint8Array(Buffer.from('{"level":30,"name":"audit"'));
+const text = (rec: DecisionRecord): string => Buffer.from(auditLine(PREFIX, rec)).toString('utf8');
+const viaText = (rec: DecisionRecord): unknown => {
+  const { level, name, ...members } = JSON.parse(text(rec)) as Record<string, unknown>;
+  expect([level, name]).toEqual([30, 'audit']);
+  return members;
+};
 
-describe('auditMembers (the audit line written directly)', () => {
+describe('auditLine (the audit line written directly)', () => {
+  it('is the text JSON.stringify writes for auditFields, after the prefix, as one line', () => {
+    const rec = record({ identity: identity({ token: token(), tokenPresented: true }), latencyUs: 12.4 });
+    expect(text(rec)).toBe(`{"level":30,"name":"audit",${JSON.stringify(auditFields(rec)).slice(1)}\n`);
+  });
+
+  it('serializes each token and peer of its own, though their parts are kept per object', () => {
+    const a = record({ identity: identity({ token: token({ sub: 'alice' }), tokenPresented: true }) });
+    const b = record({ identity: identity({ token: token({ sub: 'bob' }), tokenPresented: true }) });
+    for (const rec of [a, b, a, b]) expect(viaText(rec)).toEqual(viaObject(rec));
+  });
+
   it('holds the members of auditFields in the same order', () => {
     const rec = record({ identity: identity({ token: token(), tokenPresented: true }) });
     expect(viaText(rec)).toEqual(viaObject(rec));

@@ -1,0 +1,101 @@
+// JSON text written straight into a byte buffer that grows as needed: printable ASCII (nearly all
+// audit text) byte by byte in JavaScript, anything else through JSON.stringify and Buffer's UTF-8
+// encoder. No intermediate strings, so an audit line allocates nothing per request.
+
+const QUOTE = 0x22;
+
+export class JsonOut {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(capacity = 4096) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Room for `n` more bytes. */
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Text known to be printable ASCII without quotes or backslashes (names, punctuation). */
+  raw(s: string): void {
+    this.room(s.length);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
+    this.pos = pos;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** A JSON string literal, exactly as JSON.stringify writes it. */
+  str(s: string): void {
+    this.room(s.length + 2);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = QUOTE;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === QUOTE || c === 0x5c) {
+        this.escaped(s);
+        return;
+      }
+      buf[pos++] = c;
+    }
+    buf[pos++] = QUOTE;
+    this.pos = pos;
+  }
+
+  /** A string literal, or null for undefined and ''. */
+  strOrNull(s: string | undefined): void {
+    if (s === undefined || s === '') this.raw('null');
+    else this.str(s);
+  }
+
+  /** A number as JSON.stringify writes it (null when not finite); integers without a string. */
+  num(n: number): void {
+    if (!Number.isFinite(n)) this.raw('null');
+    else if (Number.isSafeInteger(n) && n >= 0) this.uint(n);
+    else this.raw(String(n));
+  }
+
+  list(values: readonly string[]): void {
+    this.raw('[');
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.raw(',');
+      this.str(values[i] as string);
+    }
+    this.raw(']');
+  }
+
+  /** A copy of the bytes from `start` to here, unpooled (a pooled Buffer would pin an 8 KB slab). */
+  copyFrom(start: number): Uint8Array {
+    return new Uint8Array(this.buf.subarray(start, this.pos));
+  }
+
+  private uint(n: number): void {
+    let digits = 1;
+    for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
+    this.room(digits);
+    const buf = this.buf;
+    let at = this.pos + digits;
+    this.pos = at;
+    do {
+      buf[--at] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+  }
+
+  private escaped(s: string): void {
+    const json = JSON.stringify(s);
+    this.room(3 * json.length);
+    this.pos += this.buf.write(json, this.pos, 'utf8');
+  }
+}
