@@ -63,6 +63,17 @@ function addressOf(peer: WirePeer | undefined): string {
 
 type HeaderResult = { headers: ReadonlyMap<string, string> } | { problem: RequestProblem };
 
+/** Non-empty and unchanged by toLowerCase(), without the copy toLowerCase() makes of every name. */
+function isLowerCase(key: string): boolean {
+  if (key === '') return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0x80) return key.toLowerCase() === key;
+    if (c >= 0x41 && c <= 0x5a) return false;
+  }
+  return true;
+}
+
 /**
  * read-request.ts's Map as it stands, when it already is the answer: every name non-empty and
  * lower-case (as Envoy sends them), no header_map to merge, within the limits. Else undefined.
@@ -73,7 +84,7 @@ function alreadyDecoded(map: ReadonlyMap<string, string>, http: WireHttp, limits
   let lowerCase = true;
   // forEach: destructuring [key, value] pairs would allocate an array per header.
   map.forEach((value, key) => {
-    if (key === '' || key.toLowerCase() !== key) lowerCase = false;
+    if (!isLowerCase(key)) lowerCase = false;
     bytes += key.length + value.length;
   });
   if (!lowerCase) return undefined;
