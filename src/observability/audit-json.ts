@@ -10,13 +10,14 @@ import { JsonOut } from './json-out.js';
 import type { DecisionRecord } from './record.js';
 
 // Kept as long as the token or peer is cached (weakly keyed: they go when the caches drop them).
-const tokenJson = new WeakMap<VerifiedToken, Uint8Array>();
-const peerJson = new WeakMap<PeerIdentity, Uint8Array>();
+// Strings: a byte array per token would cost ~165 bytes more each (its ArrayBuffer and backing store).
+const tokenJson = new WeakMap<VerifiedToken, string>();
+const peerJson = new WeakMap<PeerIdentity, string>();
 const parts = new JsonOut(1024);
 
-function tokenBytes(t: VerifiedToken): Uint8Array {
-  let bytes = tokenJson.get(t);
-  if (bytes === undefined) {
+function tokenText(t: VerifiedToken): string {
+  let text = tokenJson.get(t);
+  if (text === undefined) {
     const o = parts;
     o.pos = 0;
     o.raw('{"issuer":');
@@ -35,16 +36,16 @@ function tokenBytes(t: VerifiedToken): Uint8Array {
     o.raw(',"exp":');
     o.num(t.exp);
     o.raw('}');
-    bytes = o.copyFrom(0);
-    tokenJson.set(t, bytes);
+    text = o.textFrom(0);
+    tokenJson.set(t, text);
   }
-  return bytes;
+  return text;
 }
 
 /** `{"spiffe_id":…,"spiffe_source":…,"token":`, to be followed by the token. */
-function peerBytes(p: PeerIdentity): Uint8Array {
-  let bytes = peerJson.get(p);
-  if (bytes === undefined) {
+function peerText(p: PeerIdentity): string {
+  let text = peerJson.get(p);
+  if (text === undefined) {
     const o = parts;
     o.pos = 0;
     o.raw('{"spiffe_id":');
@@ -52,18 +53,18 @@ function peerBytes(p: PeerIdentity): Uint8Array {
     o.raw(',"spiffe_source":');
     o.str(p.source);
     o.raw(',"token":');
-    bytes = o.copyFrom(0);
-    peerJson.set(p, bytes);
+    text = o.textFrom(0);
+    peerJson.set(p, text);
   }
-  return bytes;
+  return text;
 }
 
 function caller(o: JsonOut, identity: Identity | undefined): void {
   if (identity?.peer === undefined) o.raw('{"spiffe_id":null,"spiffe_source":null,"token":');
-  else o.bytes(peerBytes(identity.peer));
+  else o.json(peerText(identity.peer));
   if (identity?.token === undefined) o.raw('null}');
   else {
-    o.bytes(tokenBytes(identity.token));
+    o.json(tokenText(identity.token));
     o.raw('}');
   }
 }

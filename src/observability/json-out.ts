@@ -29,6 +29,12 @@ export class JsonOut {
     this.pos = pos;
   }
 
+  /** Text already in JSON form (a part serialized before), as UTF-8. */
+  json(s: string): void {
+    this.room(3 * s.length);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
   bytes(b: Uint8Array): void {
     this.room(b.length);
     this.buf.set(b, this.pos);
@@ -75,9 +81,9 @@ export class JsonOut {
     this.raw(']');
   }
 
-  /** A copy of the bytes from `start` to here, unpooled (a pooled Buffer would pin an 8 KB slab). */
-  copyFrom(start: number): Uint8Array {
-    return new Uint8Array(this.buf.subarray(start, this.pos));
+  /** The text written from `start` to here: a flat string, smaller to keep than a byte array. */
+  textFrom(start: number): string {
+    return this.buf.toString('utf8', start, this.pos);
   }
 
   private uint(n: number): void {
