@@ -3,6 +3,7 @@
 // it gives up (undefined) and the generic deserializer decides; it never decides a request.
 
 import type { WireCheckRequest } from './decode.js';
+import { GIVE_UP, Reader, VARINT } from './wire-reader.js';
 
 /*
  * What is read (field numbers of Envoy's API, proto/envoy/service/auth/v3/*.proto):
@@ -13,21 +14,11 @@ import type { WireCheckRequest } from './decode.js';
  *   { key 1, value 2, raw_value 3 } } }.
  * The result equals what protobufjs builds for the same bytes (a test holds them equal): a
  * repeated message field replaces the earlier one, a repeated map key overwrites in place, strings
- * are decoded by the same UTF-8 decoder. It gives up where
- * protobufjs is lenient or odd: a known field with an unexpected wire type, a length past its
- * message's end, a varint wider than 32 bits, groups, field number 0.
+ * are decoded by the same UTF-8 decoder. It gives up where protobufjs is lenient or odd: a
+ * known field with another wire type, at any depth (wire-reader.ts checks the messages it passes
+ * over as protobufjs would decode them), a length past its message's end, a varint wider than
+ * 32 bits where protobufjs reads 32, groups, field number 0, an Any.
  */
-
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-const I32 = 5;
-
-/** Buffer's own UTF-8 decoder, as protobufjs calls it (toString checks its arguments first). */
-const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Buffer, start: number, end: number): string }).utf8Slice;
-
-class GiveUp {}
-const GIVE_UP = new GiveUp();
 
 interface HeaderValue {
   key?: string;
@@ -38,78 +29,6 @@ type Http = NonNullable<NonNullable<NonNullable<WireCheckRequest['attributes']>[
 type Attributes = NonNullable<WireCheckRequest['attributes']>;
 type Peer = NonNullable<Attributes['source']>;
 type Address = NonNullable<Peer['address']>;
-
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-
-  /** An unsigned varint of at most 32 bits that ends before `end`. */
-  varint(end: number): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 5; i++) {
-      if (pos >= end) throw GIVE_UP;
-      const b = buf[pos++] as number;
-      if (i === 4 && b > 0x0f) throw GIVE_UP;
-      value += (b & 0x7f) * scale;
-      if (b < 0x80) {
-        this.pos = pos;
-        return value;
-      }
-      scale *= 128;
-    }
-    throw GIVE_UP;
-  }
-
-  /** A field's tag; `end` bounds the enclosing message. */
-  tag(end: number): number {
-    const tag = this.varint(end);
-    if (tag < 8) throw GIVE_UP;
-    return tag;
-  }
-
-  /** The end of a length-delimited field's content, which must lie within `end`. */
-  length(wire: number, end: number): number {
-    if (wire !== LEN) throw GIVE_UP;
-    const n = this.varint(end);
-    if (n > end - this.pos) throw GIVE_UP;
-    return this.pos + n;
-  }
-
-  string(wire: number, end: number): string {
-    const stop = this.length(wire, end);
-    const s = utf8Slice.call(this.buf, this.pos, stop);
-    this.pos = stop;
-    return s;
-  }
-
-  bytes(wire: number, end: number): Uint8Array {
-    const stop = this.length(wire, end);
-    const b = this.buf.subarray(this.pos, stop);
-    this.pos = stop;
-    return b;
-  }
-
-  skip(wire: number, end: number): void {
-    if (wire === LEN) this.pos = this.length(wire, end);
-    else if (wire === VARINT) this.skipVarint(end);
-    else if (wire === I64 || wire === I32) {
-      const size = wire === I64 ? 8 : 4;
-      if (size > end - this.pos) throw GIVE_UP;
-      this.pos += size;
-    } else throw GIVE_UP;
-  }
-
-  private skipVarint(end: number): void {
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= end) throw GIVE_UP;
-      if ((this.buf[this.pos++] as number) < 0x80) return;
-    }
-    throw GIVE_UP;
-  }
-}
 
 /**
  * One map<string, string> entry into a Map, as protobufjs assigns it into an object: a missing
@@ -124,7 +43,7 @@ function mapEntry(r: Reader, end: number, into: Map<string, string>): void {
     const field = tag >>> 3;
     if (field === 1) key = r.string(tag & 7, end);
     else if (field === 2) value = r.string(tag & 7, end);
-    else r.skip(tag & 7, end);
+    else r.other('StringMapEntry', tag, end);
   }
   if (key.length > 0 && (key.charCodeAt(0) - 48) >>> 0 < 10) throw GIVE_UP;
   into.set(key, value);
@@ -138,7 +57,7 @@ function headerValue(r: Reader, end: number): HeaderValue {
     if (field === 1) h.key = r.string(tag & 7, end);
     else if (field === 2) h.value = r.string(tag & 7, end);
     else if (field === 3) h.raw_value = r.bytes(tag & 7, end);
-    else r.skip(tag & 7, end);
+    else r.other('HeaderValue', tag, end);
   }
   return h;
 }
@@ -148,7 +67,7 @@ function headerMap(r: Reader, end: number): NonNullable<Http['header_map']> {
   while (r.pos < end) {
     const tag = r.tag(end);
     if (tag >>> 3 === 1) (list.headers ??= []).push(headerValue(r, r.length(tag & 7, end)));
-    else r.skip(tag & 7, end);
+    else r.other('HeaderMap', tag, end);
   }
   return list;
 }
@@ -165,7 +84,7 @@ function http(r: Reader, end: number): Http {
       case 4: h.path = r.string(wire, end); break;
       case 5: h.host = r.string(wire, end); break;
       case 13: h.header_map = headerMap(r, r.length(wire, end)); break;
-      default: r.skip(wire, end);
+      default: r.other('HttpRequest', tag, end);
     }
   }
   return h;
@@ -180,7 +99,7 @@ function socketAddress(r: Reader, end: number): NonNullable<Address['socket_addr
     else if (field === 3) {
       if ((tag & 7) !== VARINT) throw GIVE_UP;
       s.port_value = r.varint(end);
-    } else r.skip(tag & 7, end);
+    } else r.other('SocketAddress', tag, end);
   }
   return s;
 }
@@ -190,7 +109,7 @@ function pipe(r: Reader, end: number): NonNullable<Address['pipe']> {
   while (r.pos < end) {
     const tag = r.tag(end);
     if (tag >>> 3 === 1) p.path = r.string(tag & 7, end);
-    else r.skip(tag & 7, end);
+    else r.other('Pipe', tag, end);
   }
   return p;
 }
@@ -202,7 +121,7 @@ function address(r: Reader, end: number): Address {
     const field = tag >>> 3;
     if (field === 1) a.socket_address = socketAddress(r, r.length(tag & 7, end));
     else if (field === 2) a.pipe = pipe(r, r.length(tag & 7, end));
-    else r.skip(tag & 7, end);
+    else r.other('Address', tag, end);
   }
   return a;
 }
@@ -215,7 +134,7 @@ function peer(r: Reader, end: number): Peer {
     if (field === 1) p.address = address(r, r.length(tag & 7, end));
     else if (field === 4) p.principal = r.string(tag & 7, end);
     else if (field === 5) p.certificate = r.string(tag & 7, end);
-    else r.skip(tag & 7, end);
+    else r.other('Peer', tag, end);
   }
   return p;
 }
@@ -230,7 +149,7 @@ function attributes(r: Reader, end: number): Attributes {
       case 2: a.destination = peer(r, r.length(wire, end)); break;
       case 4: a.request = requestAttributes(r, r.length(wire, end)); break;
       case 10: mapEntry(r, r.length(wire, end), (a.context_extensions ??= new Map()) as Map<string, string>); break;
-      default: r.skip(wire, end);
+      default: r.other('AttributeContext', tag, end);
     }
   }
   return a;
@@ -241,7 +160,7 @@ function requestAttributes(r: Reader, end: number): NonNullable<Attributes['requ
   while (r.pos < end) {
     const tag = r.tag(end);
     if (tag >>> 3 === 2) out.http = http(r, r.length(tag & 7, end));
-    else r.skip(tag & 7, end);
+    else r.other('Request', tag, end);
   }
   return out;
 }
@@ -255,7 +174,7 @@ export function readCheckRequest(bytes: Buffer): WireCheckRequest | undefined {
     while (r.pos < end) {
       const tag = r.tag(end);
       if (tag >>> 3 === 1) out.attributes = attributes(r, r.length(tag & 7, end));
-      else r.skip(tag & 7, end);
+      else r.other('CheckRequest', tag, end);
     }
   } catch (err) {
     if (err === GIVE_UP) return undefined;

@@ -33,7 +33,17 @@ function expectSame(bytes: Buffer): void {
   expect(plain(decodeCheckRequest(served.requestDeserialize(bytes)))).toEqual(plain(decodeCheckRequest(reference(bytes))));
 }
 
-const entry = (no: number, key: string, value: string): number[] => ld(no, [...ld(1, key), ...ld(2, value)]);
+const entry = (no: number, key: string, value: string | number[]): number[] => ld(no, [...ld(1, key), ...ld(2, value)]);
+const GET = [...ld(2, 'GET'), ...ld(4, '/public')];
+/** A CheckRequest whose AttributeContext holds an HTTP GET /public plus `fields`. */
+const attributes = (...fields: number[][]): Buffer => Buffer.from(ld(1, [...ld(4, ld(2, GET)), ...fields.flat()]));
+/** A Struct value nested `depth` times (Value.struct_value → Struct.fields entry → Value). */
+const nested = (depth: number): number[] => {
+  let v: number[] = ld(3, 'leaf');
+  for (let i = 0; i < depth; i++) v = ld(5, entry(1, 'k', v));
+  return v;
+};
+const metadata = (value: number[]): number[] => ld(11, entry(1, 'envoy.filters.http.jwt_authn', entry(1, 'k', value)));
 const http = (...fields: number[][]): Buffer => Buffer.from(ld(1, ld(4, ld(2, [...ld(2, 'GET'), ...ld(4, '/v1/a'), ...fields.flat()]))));
 const source = (...fields: number[][]): Buffer => Buffer.from(ld(1, [...ld(1, fields.flat()), ...ld(4, ld(2, [...ld(2, 'GET'), ...ld(4, '/v1/a')]))]));
 
@@ -78,6 +88,10 @@ describe('readCheckRequest', () => {
       ...ld(1, [...vint(99, 1), ...ld(4, [...ld(7, 'x'), ...ld(2, [...vint(15, 3), ...ld(2, 'GET'), ...ld(4, '/v1/a'), ...ld(14, 'y')])])]),
     ]),
     'an empty message': Buffer.alloc(0),
+    'a time, a TLS session, metadata and an internal address (read past, checked)': attributes(
+      ld(12, ld(1, 'pay.local')), metadata(nested(5)), ld(13, entry(1, 'route', entry(1, 'k', vint(4, 1)))),
+      ld(1, ld(1, ld(3, [...ld(1, 'listener'), ...ld(2, 'ep')]))), ld(4, ld(1, [...vint(1, 2n ** 40n), ...vint(2, 7)])),
+    ),
   };
   for (const [name, bytes] of Object.entries(odd)) {
     it(`reads ${name} as proto-loader does`, () => {
@@ -96,6 +110,19 @@ describe('readCheckRequest', () => {
     'field number 0': Buffer.from([0x02, 0x00]),
     'a group': Buffer.from([0x0b, 0x0c]),
     'a header name that starts with a digit (a plain object lists those first)': http(entry(3, 'x-a', '1'), entry(3, '7up', '2')),
+    // Fields read past, whose bytes protobufjs would read another way (found by review):
+    'a string field passed over, sent as a varint (protobufjs takes it for a length and swallows the path)':
+      http(vint(6, ld(4, '/admin').length), ld(4, '/admin')),
+    'an int64 field passed over, sent length-delimited (protobufjs parses the body as fields)':
+      http(ld(9, entry(3, 'authorization', 'Bearer x.y.z'))),
+    'a Peer field passed over, sent as a varint, before the principal': source(vint(2, 33), ld(4, 'spiffe://example.org/ns/a/sa/b')),
+    'a TLS session holding wire type 7 (protobufjs refuses the request)': attributes(ld(12, [0x17])),
+    'a time with a varint cut short (protobufjs refuses the request)': Buffer.from(ld(1, ld(4, [...ld(1, [0x08, 0x80]), ...ld(2, GET)]))),
+    'metadata nested deeper than protobufjs decodes': attributes(metadata(nested(60))),
+    'a 32-bit varint longer than 5 bytes (protobufjs steps over 5 more bytes unread)':
+      source(ld(1, ld(2, [...ld(1, '/run/s'), 0x10, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x22, 0x01, 0x41]))),
+    'a metadata entry without its Struct (protobufjs fails on the null)': attributes(ld(13, ld(1, ld(1, 'route')))),
+    'an Any in typed metadata (protobufjs unpacks one whose type it knows)': attributes(ld(11, entry(2, 'x', [...ld(1, 'type.googleapis.com/google.protobuf.Struct'), ...ld(2, [0xff])]))),
   };
   for (const [name, bytes] of Object.entries(giveUp)) {
     it(`gives up on ${name}, and the generic deserializer decides`, () => {
@@ -131,6 +158,31 @@ describe('readCheckRequest, property', () => {
       }),
       fuzzParams(runs),
     );
+  });
+
+  // Known fields the reader passes over, with any wire type and content, at the levels it reads.
+  const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(Math.floor(n / 128))]);
+  const rawField = fc.tuple(fc.integer({ min: 1, max: 14 }), fc.constantFrom(0, 1, 2, 5), fc.uint8Array({ maxLength: 12 }), fc.integer({ min: 1, max: 11 }))
+    .map(([no, wire, body, n]) => {
+      const tag = varint((no << 3) | wire);
+      const pad = (k: number): number[] => Array.from({ length: k }, (_, i) => body[i] ?? 0);
+      if (wire === 0) return [...tag, ...Array.from({ length: n - 1 }, (_, i) => 0x80 | (body[i] ?? 0)), (body[n] ?? 0) & 0x7f];
+      if (wire === 1) return [...tag, ...pad(8)];
+      if (wire === 5) return [...tag, ...pad(4)];
+      return [...tag, ...varint(body.length), ...body];
+    });
+
+  it('agrees with proto-loader on known fields of any wire type and content, at every level it reads', () => {
+    const placed = fc.tuple(fc.constantFrom('http', 'peer', 'attributes', 'request', 'socket'), fc.array(rawField, { minLength: 1, maxLength: 3 }))
+      .map(([where, fields]) => {
+        const f = fields.flat();
+        if (where === 'http') return http(f, ld(4, '/admin'));
+        if (where === 'peer') return source(f, ld(4, 'spiffe://example.org/ns/a/sa/b'));
+        if (where === 'socket') return source(ld(1, ld(1, [...f, ...ld(2, '10.0.0.1'), ...vint(3, 80)])));
+        if (where === 'request') return Buffer.from(ld(1, ld(4, [...f, ...ld(2, GET)])));
+        return attributes(f, ld(1, ld(4, 'spiffe://example.org/ns/a/sa/b')));
+      });
+    fc.assert(fc.property(placed, expectSame), fuzzParams(runs * 3));
   });
 
   it('agrees with proto-loader on mutated, concatenated and random bytes', () => {
