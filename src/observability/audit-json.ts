@@ -19,7 +19,7 @@ function tokenText(t: VerifiedToken): string {
   let text = tokenJson.get(t);
   if (text === undefined) {
     const o = parts;
-    o.pos = 0;
+    o.reset();
     o.raw('{"issuer":');
     o.str(t.issuer);
     o.raw(',"iss":');
@@ -47,7 +47,7 @@ function peerText(p: PeerIdentity): string {
   let text = peerJson.get(p);
   if (text === undefined) {
     const o = parts;
-    o.pos = 0;
+    o.reset();
     o.raw('{"spiffe_id":');
     o.str(p.spiffeId);
     o.raw(',"spiffe_source":');
@@ -130,7 +130,7 @@ const line = new JsonOut(4096);
  */
 export function auditLine(prefix: Uint8Array, rec: DecisionRecord): Uint8Array {
   const o = line;
-  o.pos = 0;
+  o.reset();
   o.bytes(prefix);
   o.raw(',');
   writeAuditMembers(o, rec);

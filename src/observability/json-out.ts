@@ -8,8 +8,14 @@ export class JsonOut {
   buf: Buffer;
   pos = 0;
 
-  constructor(capacity = 4096) {
+  constructor(private readonly capacity = 4096) {
     this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Start over at 0, giving back a buffer that one huge line grew (it would stay for good). */
+  reset(): void {
+    this.pos = 0;
+    if (this.buf.length > 16 * this.capacity) this.buf = Buffer.allocUnsafe(this.capacity);
   }
 
   /** Room for `n` more bytes. */
@@ -101,7 +107,7 @@ export class JsonOut {
 
   private escaped(s: string): void {
     const json = JSON.stringify(s);
-    this.room(3 * json.length);
+    this.room(Buffer.byteLength(json, 'utf8'));
     this.pos += this.buf.write(json, this.pos, 'utf8');
   }
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { auditLine } from '../../../src/observability/audit-json.js';
+import { JsonOut } from '../../../src/observability/json-out.js';
 import { MAX_FIELD_CHARS, auditFields } from '../../../src/observability/audit-line.js';
 import type { DecisionRecord } from '../../../src/observability/record.js';
 import { decision, denied, identity, record, request, token } from './fixtures.js';
@@ -64,5 +65,23 @@ describe('auditLine (the audit line written directly)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('JsonOut', () => {
+  it('writes what JSON.stringify writes, and gives back the room a huge line took', () => {
+    const o = new JsonOut(64);
+    const huge = '\u0001'.repeat(5000);
+    o.reset();
+    o.str(huge);
+    expect(o.buf.toString('utf8', 0, o.pos)).toBe(JSON.stringify(huge));
+    expect(o.buf.length).toBeGreaterThan(64 * 16);
+    o.reset();
+    expect(o.buf.length).toBe(64);
+    for (const n of [0, 7, -0, -3, 1.5, 2 ** 53, 1e21, Number.NaN, -Infinity]) {
+      o.reset();
+      o.num(n);
+      expect(o.buf.toString('utf8', 0, o.pos)).toBe(JSON.stringify(n));
+    }
   });
 });
