@@ -20,12 +20,9 @@ function tokenText(t: VerifiedToken): string {
   if (text === undefined) {
     const o = parts;
     o.reset();
-    o.raw('{"issuer":');
-    o.str(t.issuer);
-    o.raw(',"iss":');
-    o.str(t.iss);
-    o.raw(',"sub":');
-    o.str(t.sub);
+    o.member('{"issuer":', t.issuer);
+    o.member(',"iss":', t.iss);
+    o.member(',"sub":', t.sub);
     o.raw(',"jti":');
     if (t.jti === undefined) o.raw('null');
     else o.str(t.jti);
@@ -48,10 +45,8 @@ function peerText(p: PeerIdentity): string {
   if (text === undefined) {
     const o = parts;
     o.reset();
-    o.raw('{"spiffe_id":');
-    o.str(p.spiffeId);
-    o.raw(',"spiffe_source":');
-    o.str(p.source);
+    o.member('{"spiffe_id":', p.spiffeId);
+    o.member(',"spiffe_source":', p.source);
     o.raw(',"token":');
     text = o.textFrom(0);
     peerJson.set(p, text);
@@ -74,21 +69,15 @@ function request(o: JsonOut, r: Request | undefined): void {
     o.raw('null');
     return;
   }
-  o.raw('{"method":');
-  o.str(cut(r.method));
-  o.raw(',"path":');
-  o.str(cut(withoutQuery(r.rawPath)));
-  o.raw(',"host":');
-  o.str(cut(r.host));
+  o.member('{"method":', cut(r.method));
+  o.member(',"path":', cut(withoutQuery(r.rawPath)));
+  o.member(',"host":', cut(r.host));
   o.raw(',"grpc_method":');
   if (r.grpcMethod === undefined) o.raw('null');
   else o.str(cut(r.grpcMethod));
-  o.raw(',"source_address":');
-  o.str(cut(r.sourceAddress));
-  o.raw(',"source_principal":');
-  o.str(cut(r.sourcePrincipal));
-  o.raw(',"destination_principal":');
-  o.str(cut(r.destinationPrincipal));
+  o.member(',"source_address":', cut(r.sourceAddress));
+  o.member(',"source_principal":', cut(r.sourcePrincipal));
+  o.member(',"destination_principal":', cut(r.destinationPrincipal));
   o.raw('}');
 }
 
@@ -97,16 +86,13 @@ export function writeAuditMembers(o: JsonOut, rec: DecisionRecord): void {
   const d = rec.decision;
   o.raw('"time":');
   o.num(rec.time);
-  o.raw(',"decision_id":');
-  o.str(rec.decisionId);
+  o.member(',"decision_id":', rec.decisionId);
   o.raw(',"service":');
   o.strOrNull(d.service);
   o.raw(',"rule":');
   o.strOrNull(d.rule);
-  o.raw(',"decision":');
-  o.str(d.verdict);
-  o.raw(',"reason":');
-  o.str(d.reason);
+  o.member(',"decision":', d.verdict);
+  o.member(',"reason":', d.reason);
   o.raw(',"detail":');
   if (d.detail === undefined) o.raw('null');
   else o.str(d.detail);
@@ -114,8 +100,7 @@ export function writeAuditMembers(o: JsonOut, rec: DecisionRecord): void {
   caller(o, rec.identity);
   o.raw(',"request":');
   request(o, rec.request);
-  o.raw(',"cache":');
-  o.str(rec.cache);
+  o.member(',"cache":', rec.cache);
   o.raw(',"latency_us":');
   o.num(Math.round(rec.latencyUs));
   o.raw(',"policy_generation":');

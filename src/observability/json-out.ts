@@ -65,6 +65,12 @@ export class JsonOut {
     this.pos = pos;
   }
 
+  /** `name` (printable ASCII, e.g. `,"sub":`) followed by the string literal of `value`. */
+  member(name: string, value: string): void {
+    this.raw(name);
+    this.str(value);
+  }
+
   /** A string literal, or null for undefined and ''. */
   strOrNull(s: string | undefined): void {
     if (s === undefined || s === '') this.raw('null');
