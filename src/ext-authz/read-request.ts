@@ -43,7 +43,7 @@ function mapEntry(r: Reader, end: number, into: Map<string, string>): void {
     const field = tag >>> 3;
     if (field === 1) key = r.string(tag & 7, end);
     else if (field === 2) value = r.string(tag & 7, end);
-    else r.other('StringMapEntry', tag, end);
+    else r.other('StringEntry', tag, end);
   }
   if (key.length > 0 && (key.charCodeAt(0) - 48) >>> 0 < 10) throw GIVE_UP;
   into.set(key, value);

@@ -7,7 +7,7 @@ const I64 = 1;
 const LEN = 2;
 const I32 = 5;
 /** Not a wire type: a varint protobufjs reads as 32 bits, always 5 bytes then 5 more unread. */
-const V32 = 8;
+export const V32 = 8;
 
 class GiveUp {}
 export const GIVE_UP: unknown = new GiveUp();
@@ -23,7 +23,7 @@ const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Buffer, star
  * where nothing is read. `Any` is refused: protobufjs unpacks one whose type it knows. A 32-bit
  * varint (V32) must fit in 5 bytes: past that protobufjs steps over 5 more bytes unread.
  */
-const FIELDS: Readonly<Record<string, Readonly<Record<number, number | string>>>> = {
+export const FIELDS = {
   CheckRequest: { 1: 'AttributeContext' },
   AttributeContext: { 1: 'Peer', 2: 'Peer', 4: 'Request', 10: 'StringEntry', 11: 'Metadata', 12: 'TLSSession', 13: 'Metadata' },
   Peer: { 1: 'Address', 2: LEN, 3: 'StringEntry', 4: LEN, 5: LEN },
@@ -44,7 +44,11 @@ const FIELDS: Readonly<Record<string, Readonly<Record<number, number | string>>>
   ValueEntry: { 1: LEN, 2: 'Value' },
   Value: { 1: V32, 2: I64, 3: LEN, 4: V32, 5: 'Struct', 6: 'ListValue' },
   ListValue: { 1: 'Value' },
-};
+} as const satisfies Readonly<Record<string, Readonly<Record<number, number | string>>>>;
+
+/** A message of the table (a misspelt name does not compile, rather than pass as unknown). */
+export type MessageName = keyof typeof FIELDS;
+const table: Readonly<Record<string, Readonly<Record<number, number | string>> | undefined>> = FIELDS;
 
 /** Map entries whose value is a message: protobufjs refuses one without its value (toObject of null). */
 const VALUE_REQUIRED: ReadonlySet<string> = new Set(['StructEntry', 'ValueEntry']);
@@ -106,9 +110,13 @@ export class Reader {
   }
 
   /** A field of `message` that is not read: passed over, after the checks protobufjs's reading implies. */
-  other(message: string, tag: number, end: number, depth = 0): void {
+  other(message: MessageName, tag: number, end: number, depth = 0): void {
+    this.field(message, tag, end, depth);
+  }
+
+  private field(message: string, tag: number, end: number, depth: number): void {
     const wire = tag & 7;
-    const known = FIELDS[message]?.[tag >>> 3];
+    const known = table[message]?.[tag >>> 3];
     if (known === undefined) this.skip(wire, end);
     else if (known === V32) {
       if (wire !== VARINT) throw GIVE_UP;
@@ -121,12 +129,12 @@ export class Reader {
 
   /** A whole message that is not read, up to `end`: every field within bounds and of its type. */
   private check(message: string, end: number, depth: number): void {
-    if (depth > MAX_DEPTH || FIELDS[message] === undefined) throw GIVE_UP;
+    if (depth > MAX_DEPTH || table[message] === undefined) throw GIVE_UP;
     let valued = !VALUE_REQUIRED.has(message);
     while (this.pos < end) {
       const tag = this.tag(end);
       if (tag >>> 3 === 2) valued = true;
-      this.other(message, tag, end, depth);
+      this.field(message, tag, end, depth);
     }
     if (!valued) throw GIVE_UP;
   }
