@@ -1,6 +1,6 @@
 // JSON text written straight into a byte buffer that grows as needed: printable ASCII (nearly all
 // audit text) byte by byte in JavaScript, anything else through JSON.stringify and Buffer's UTF-8
-// encoder. No intermediate strings, so an audit line allocates nothing per request.
+// encoder. No intermediate strings: an audit line allocates only the view of the bytes it returns.
 
 const QUOTE = 0x22;
 
