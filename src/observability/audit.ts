@@ -4,7 +4,7 @@
 // handler when to deny. It does not decide anything and never throws on the request path.
 
 import { pino } from 'pino';
-import { auditLine } from './audit-json.js';
+import { writeAuditLine } from './audit-json.js';
 import { LineBatch, countLines } from './audit-batch.js';
 import type { Metrics } from './metrics.js';
 import type { DecisionRecord } from './record.js';
@@ -48,8 +48,8 @@ interface Trail {
   readonly events: NodeJS.EventEmitter;
   readonly state: State;
   readonly owned: boolean;
-  /** `{"level":30,"pid":…,"hostname":…,"name":"audit"`: pino's own opening of an info line, as UTF-8. */
-  readonly prefix: Uint8Array;
+  /** `{"level":30,"pid":…,"hostname":…,"name":"audit"`: pino's own opening of an info line. */
+  readonly prefix: string;
   readonly sampleAllow: number;
   readonly bufferBytes: number;
   readonly headroom: number;
@@ -82,7 +82,7 @@ export function createAuditLog(options: AuditOptions = {}): AuditLog {
   // A fail-closed handler must stop allowing before the buffer is full, so that the line of the
   // request it allows still fits: keep room for a good many of the largest lines.
   const headroom = Math.min(64 * 1024, Math.floor(bufferBytes / 4));
-  const prefix = new Uint8Array(Buffer.from(`{"level":${logger.levels.values.info ?? 30}${typeof chindings === 'string' ? chindings : ''}`));
+  const prefix = `{"level":${logger.levels.values.info ?? 30}${typeof chindings === 'string' ? chindings : ''}`;
   return new AuditTrail({ dest, events, state, owned, prefix, sampleAllow, bufferBytes, headroom }, options);
 }
 
@@ -160,13 +160,18 @@ class AuditTrail implements AuditLog {
       this.#metrics?.auditDropped(1);
       return;
     }
+    // The line pino's logger.info(auditFields(rec)) writes, serialized directly (audit-json.ts)
+    // into the batch handed to the same destination: pino's serializer was the largest cost of a Check.
+    const o = this.#batch.writer();
+    const start = o.pos;
     try {
-      // The line pino's logger.info(auditFields(rec)) writes, serialized directly (audit-json.ts)
-      // and handed to the same destination: pino's serializer was the largest cost of a Check.
-      this.#batch.add(auditLine(t.prefix, rec));
+      writeAuditLine(o, t.prefix, rec);
     } catch {
+      o.pos = start; // no half line
       this.#metrics?.auditDropped(1);
+      return;
     }
+    this.#batch.commit();
   }
 
   writable(): boolean {
