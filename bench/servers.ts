@@ -46,9 +46,11 @@ function watchLines(child: ChildProcess, waiters: Waiter[], tail: string[]): voi
   });
 }
 
-export async function spawnServer(name: string, args: readonly string[], readyMsg: string, timeoutMs = 30_000): Promise<ServerProcess> {
+/** `wrapper`: a command that runs node, e.g. valgrind and its options (bench/instructions.ts). */
+export async function spawnServer(name: string, args: readonly string[], readyMsg: string, timeoutMs = 30_000, wrapper: readonly string[] = []): Promise<ServerProcess> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [command, ...before] = [...wrapper, process.execPath];
+  const child = spawn(command as string, [...before, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const waiters: Waiter[] = [];
   const tail: string[] = [];
   watchLines(child, waiters, tail);

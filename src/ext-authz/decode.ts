@@ -63,14 +63,11 @@ function addressOf(peer: WirePeer | undefined): string {
 
 type HeaderResult = { headers: ReadonlyMap<string, string> } | { problem: RequestProblem };
 
-/** Non-empty and unchanged by toLowerCase(), without the copy toLowerCase() makes of every name. */
-function isLowerCase(key: string): boolean {
-  if (key === '') return false;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    if (c >= 0x80) return key.toLowerCase() === key;
-    if (c >= 0x41 && c <= 0x5a) return false;
-  }
+// A–Z, or anything beyond ASCII (where only toLowerCase() can tell).
+const MAYBE_UPPER = /[A-Z\u0080-\uffff]/;
+
+function allLowerCase(map: ReadonlyMap<string, string>): boolean {
+  for (const key of map.keys()) if (key.toLowerCase() !== key) return false;
   return true;
 }
 
@@ -81,14 +78,18 @@ function isLowerCase(key: string): boolean {
 function alreadyDecoded(map: ReadonlyMap<string, string>, http: WireHttp, limits: DecodeLimits): ReadonlyMap<string, string> | undefined {
   if (http.header_map?.headers !== undefined || map.size > limits.maxHeaders) return undefined;
   let bytes = 0;
-  let lowerCase = true;
+  let empty = false;
+  let names = '';
   // forEach: destructuring [key, value] pairs would allocate an array per header.
   map.forEach((value, key) => {
-    if (!isLowerCase(key)) lowerCase = false;
+    if (key === '') empty = true;
+    names += key;
     bytes += key.length + value.length;
   });
-  if (!lowerCase) return undefined;
-  if (bytes > limits.maxHeaderBytes) return undefined;
+  if (empty || bytes > limits.maxHeaderBytes) return undefined;
+  // One test over all the names, not a look at each character (~40 instructions each), and no
+  // toLowerCase() copy of every name unless one may hold an upper-case letter.
+  if (MAYBE_UPPER.test(names) && !allLowerCase(map)) return undefined;
   return map.size === 0 ? EMPTY_MAP : map;
 }
 

@@ -52,6 +52,22 @@ describe('decodeCheckRequest', () => {
     expect(r.headers.get('authorization')).toBe('Bearer a,Bearer b');
   });
 
+  it('keeps the reader\'s header Map only when every name is lower-case, and lower-cases it otherwise', () => {
+    const decode = (names: string[]): ReadonlyMap<string, string> => {
+      const headers = new Map(names.map((n, i) => [n, `v${i}`]));
+      const r = decodeCheckRequest({ attributes: { request: { http: { method: 'GET', path: '/', headers } } } });
+      expect(r.problem).toBeUndefined();
+      if (names.every((n) => n !== '' && n === n.toLowerCase())) expect(r.headers).toBe(headers);
+      else expect(r.headers).not.toBe(headers);
+      return r.headers;
+    };
+    expect([...decode(['a', 'x-b', 'é', 'ß', '1']).keys()]).toEqual(['a', 'x-b', 'é', 'ß', '1']);
+    for (const upper of [['a', 'X-b'], ['É'], ['aZ', 'b'], ['ǅ'], ['x', '']]) {
+      const keys = [...decode(upper).keys()];
+      expect(keys).toEqual(upper.filter((n) => n !== '').map((n) => n.toLowerCase()));
+    }
+  });
+
   it('refuses too many or too large headers instead of reading them all', () => {
     const many: Record<string, string> = {};
     for (let i = 0; i < 300; i++) many[`h${i}`] = 'v';

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allowResponse, callerOf, decisionIdFor, denyResponse, headerSafe, toCheckResponse } from '../../../src/ext-authz/respond.js';
 import { decodeCheckRequest } from '../../../src/ext-authz/decode.js';
@@ -29,6 +30,22 @@ describe('responses (product.md §3)', () => {
     expect(callerOf(tokenOnly)).toBe('corp-idp:svc-reporting');
     expect(headerSafe('a b\r\nx')).toBe('a%20b%0D%0Ax');
     expect(headerSafe('spiffe://example.org/a')).toBe('spiffe://example.org/a');
+    expect(headerSafe('100%')).toBe('100%25');
+  });
+
+  it('keeps exactly the request ids and header values made of their allowed characters (any string)', () => {
+    const idChar = (c: number): boolean => /[A-Za-z0-9._:-]/.test(String.fromCharCode(c));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 140 }), fc.stringMatching(/^[A-Za-z0-9._:%-]{0,130}$/)), (s) => {
+        const saneId = s.length > 0 && s.length <= 128 && [...s].every((ch) => ch.length === 1 && idChar(ch.charCodeAt(0)));
+        if (saneId) expect(decisionIdFor(s)).toBe(s);
+        else expect(decisionIdFor(s)).not.toBe(s);
+        const visible = [...s].every((ch) => ch.length === 1 && ch.charCodeAt(0) >= 0x21 && ch.charCodeAt(0) <= 0x7e && ch !== '%');
+        expect(headerSafe(s)).toBe(visible ? s : encodeURIComponent(s));
+      }),
+      { numRuns: 500 },
+    );
+    expect(decisionIdFor('x'.repeat(128))).toBe('x'.repeat(128));
   });
 
   it('removes spoofed x-tollgate-* headers but never one it sets, and authorization when forwardToken is false', () => {
