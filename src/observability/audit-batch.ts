@@ -1,7 +1,8 @@
 // Audit lines gathered and handed to the destination together: one write and one syscall (a
 // thread-pool round trip, ~10 µs of CPU) per batch instead of per line. Each line is encoded
-// straight into the batch's buffer (writer()/commit()), once. A batch goes out when it reaches FLUSH_BYTES or
-// FLUSH_DELAY_MS after its first line, whichever comes first; flush() hands over at once.
+// straight into the batch's buffer (writer()/commit()), once. A batch goes out when it reaches
+// FLUSH_BYTES or FLUSH_DELAY_MS after its first line, whichever comes first; flush() hands over
+// at once.
 
 import { JsonOut } from './json-out.js';
 

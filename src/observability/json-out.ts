@@ -1,6 +1,8 @@
-// JSON text written straight into a byte buffer that grows as needed: printable ASCII (nearly all
-// audit text) byte by byte in JavaScript, anything else through JSON.stringify and Buffer's UTF-8
-// encoder. No intermediate strings: an audit line allocates only the view of the bytes it returns.
+// JSON text written straight into a byte buffer that grows as needed: printable ASCII byte by
+// byte in JavaScript, anything else through JSON.stringify and Buffer's UTF-8 encoder. The audit
+// trail's batches are JsonOuts: a line joined as text goes in by one json() call (audit-json.ts),
+// and this class's member-by-member writing serves the parts kept per object and the lines whose
+// strings need escaping.
 
 const QUOTE = 0x22;
 

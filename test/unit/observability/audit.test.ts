@@ -181,6 +181,23 @@ describe('file destination', () => {
     await open.close();
   });
 
+  it('drops and counts a line that fails half-way, and leaves no part of it in the file', async () => {
+    const file = join(dir, 'audit.log');
+    const metrics = createMetrics({ defaultMetrics: false });
+    const audit = createAuditLog({ file, metrics });
+    await audit.ready();
+    const broken = { ...decision() };
+    Object.defineProperty(broken, 'detail', { enumerable: true, get: () => { throw new Error('no detail'); } });
+    audit.write(record({ decisionId: 'before' }));
+    // A quote in the path: the line is written member by member, so it fails after its first members.
+    audit.write(record({ decisionId: 'broken', decision: broken, request: request({ rawPath: '/a"b' }) }));
+    audit.write(record({ decisionId: 'after' }));
+    await audit.close();
+    const ids = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { decision_id: string }).decision_id);
+    expect(ids).toEqual(['before', 'after']);
+    expect(await metricValue(metrics.registry, 'tollgate_audit_dropped_total')).toBe(1);
+  });
+
   it('counts a line written after close() as dropped instead of throwing', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const audit = createAuditLog({ file: join(dir, 'audit.log'), metrics });
