@@ -65,14 +65,15 @@ export async function spawnServer(name: string, args: readonly string[], readyMs
   const ready = await Promise.race([nextLine((l) => l.msg === readyMsg, timeoutMs), exited]);
   const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
   exited.catch(() => undefined);
-  const stop = (): Promise<void> => stopChild(child);
+  // Under valgrind an orderly exit (and valgrind's own report) takes seconds, not milliseconds.
+  const stop = (): Promise<void> => stopChild(child, wrapper.length > 0 ? 120_000 : 5000);
   return { name, child, grpc: String(ready.grpc), readyMs, nextLine, stop };
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const hard = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const hard = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => (clearTimeout(hard), resolve()));
     child.kill('SIGTERM');
   });
