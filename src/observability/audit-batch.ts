@@ -1,10 +1,7 @@
 // Audit lines gathered and handed to the destination together: one write and one syscall (a
 // thread-pool round trip, ~10 µs of CPU) per batch instead of per line. Each line is encoded
-// straight into the batch's buffer (writer()/commit()), once. A batch goes out when it reaches
-// FLUSH_BYTES or FLUSH_DELAY_MS after its first line, whichever comes first; flush() hands over
-// at once.
-
-import { JsonOut } from './json-out.js';
+// (or copied) straight into the batch's buffer, once. A batch goes out when it reaches FLUSH_BYTES or
+// FLUSH_DELAY_MS after its first line, whichever comes first; flush() hands over at once.
 
 export type BatchSink = (bytes: Buffer, lines: number) => void;
 
@@ -16,27 +13,26 @@ export const FLUSH_DELAY_MS = 20;
 const BATCH_CAPACITY = 2 * FLUSH_BYTES;
 
 export class LineBatch {
-  /** The batch being gathered: its buffer and length. */
-  #out: JsonOut | undefined;
+  #buf: Buffer | undefined;
+  #len = 0;
   #lines = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly sink: BatchSink) {}
 
-  /**
-   * The batch's writer, positioned after the lines gathered so far: write one whole line into it,
-   * then commit(). A line is thus encoded straight into the batch, with no copy and no view of
-   * its own. A line that outgrows the buffer makes it grow (room()); a failed line is taken back
-   * with `out.pos = start`.
-   */
-  writer(): JsonOut {
-    return (this.#out ??= new JsonOut(BATCH_CAPACITY));
-  }
-
-  /** The line just written into writer() is complete. */
-  commit(): void {
+  /** One line: text, or bytes copied at once (auditLine()'s view is reused by its next call). */
+  add(line: string | Uint8Array): void {
+    // Text takes at most 3 bytes of UTF-8 per UTF-16 unit: a line that might not fit starts a new batch.
+    const most = typeof line === 'string' ? 3 * line.length : line.length;
+    if (this.#buf !== undefined && this.#len + most > this.#buf.length) this.flush();
+    const buf = (this.#buf ??= Buffer.allocUnsafe(Math.max(BATCH_CAPACITY, most)));
+    if (typeof line === 'string') this.#len += buf.write(line, this.#len, 'utf8');
+    else {
+      buf.set(line, this.#len);
+      this.#len += line.length;
+    }
     this.#lines++;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    if (this.#len >= FLUSH_BYTES) this.flush();
     else if (this.#timer === undefined) {
       this.#timer = setTimeout(this.#onTimer, FLUSH_DELAY_MS);
       // Never keeps a process alive: drain and close flush explicitly.
@@ -44,21 +40,9 @@ export class LineBatch {
     }
   }
 
-  /** One line, text or bytes, copied at once (the caller may reuse its buffer). */
-  add(line: string | Uint8Array): void {
-    // Text takes at most 3 bytes of UTF-8 per UTF-16 unit: a line that might not fit starts a new batch.
-    const most = typeof line === 'string' ? 3 * line.length : line.length;
-    const out = this.#out;
-    if (out !== undefined && out.pos + most > out.buf.length) this.flush();
-    const o = this.writer();
-    if (typeof line === 'string') o.json(line);
-    else o.bytes(line);
-    this.commit();
-  }
-
   /** Bytes not yet handed over. */
   get pendingBytes(): number {
-    return this.#out?.pos ?? 0;
+    return this.#len;
   }
 
   /** Hand over what is gathered now. */
@@ -67,12 +51,13 @@ export class LineBatch {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const out = this.#out;
-    if (out === undefined || this.#lines === 0) return;
-    const bytes = out.buf.subarray(0, out.pos);
+    const buf = this.#buf;
+    if (buf === undefined || this.#lines === 0) return;
+    const bytes = buf.subarray(0, this.#len);
     const lines = this.#lines;
     // A new buffer for the next batch: the destination keeps this one until it is written.
-    this.#out = undefined;
+    this.#buf = undefined;
+    this.#len = 0;
     this.#lines = 0;
     this.sink(bytes, lines);
   }

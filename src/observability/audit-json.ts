@@ -187,27 +187,20 @@ export function plainAuditLine(prefix: string, rec: DecisionRecord): string | un
   );
 }
 
-/**
- * One whole line, `prefix` (pino's opening, `{"level":30,…`) + `,` + the members + `}\n`, written
- * into `o` at its position (the audit trail's batch: no copy, no view per line).
- */
-export function writeAuditLine(o: JsonOut, prefix: string, rec: DecisionRecord): void {
-  const text = plainAuditLine(prefix, rec);
-  if (text !== undefined) {
-    o.json(text);
-    return;
-  }
-  o.json(prefix);
-  o.raw(',');
-  writeAuditMembers(o, rec);
-  o.raw('}\n');
-}
-
 const line = new JsonOut(4096);
 
-/** writeAuditLine() into a buffer of its own: a view the next call reuses (copy it first). */
-export function auditLine(prefix: string, rec: DecisionRecord): Uint8Array {
+/**
+ * One whole line, `prefix` (pino's opening, `{"level":30,…`) + `,` + the members + `}\n`: the
+ * text of plainAuditLine() when it applies, else bytes written member by member with escaping,
+ * a view of a buffer the next call reuses (copy it first, as LineBatch.add() does).
+ */
+export function auditLine(prefix: string, rec: DecisionRecord): string | Uint8Array {
+  const text = plainAuditLine(prefix, rec);
+  if (text !== undefined) return text;
   line.reset();
-  writeAuditLine(line, prefix, rec);
+  line.json(prefix);
+  line.raw(',');
+  writeAuditMembers(line, rec);
+  line.raw('}\n');
   return line.buf.subarray(0, line.pos);
 }

@@ -4,7 +4,7 @@
 // handler when to deny. It does not decide anything and never throws on the request path.
 
 import { pino } from 'pino';
-import { writeAuditLine } from './audit-json.js';
+import { auditLine } from './audit-json.js';
 import { LineBatch, countLines } from './audit-batch.js';
 import type { Metrics } from './metrics.js';
 import type { DecisionRecord } from './record.js';
@@ -160,18 +160,13 @@ class AuditTrail implements AuditLog {
       this.#metrics?.auditDropped(1);
       return;
     }
-    // The line pino's logger.info(auditFields(rec)) writes, serialized directly (audit-json.ts)
-    // into the batch handed to the same destination: pino's serializer was the largest cost of a Check.
-    const o = this.#batch.writer();
-    const start = o.pos;
     try {
-      writeAuditLine(o, t.prefix, rec);
+      // The line pino's logger.info(auditFields(rec)) writes, serialized directly (audit-json.ts)
+      // and handed to the same destination: pino's serializer was the largest cost of a Check.
+      this.#batch.add(auditLine(t.prefix, rec));
     } catch {
-      o.pos = start; // no half line
       this.#metrics?.auditDropped(1);
-      return;
     }
-    this.#batch.commit();
   }
 
   writable(): boolean {

@@ -1,8 +1,7 @@
 // JSON text written straight into a byte buffer that grows as needed: printable ASCII byte by
-// byte in JavaScript, anything else through JSON.stringify and Buffer's UTF-8 encoder. The audit
-// trail's batches are JsonOuts: a line joined as text goes in by one json() call (audit-json.ts),
-// and this class's member-by-member writing serves the parts kept per object and the lines whose
-// strings need escaping.
+// byte in JavaScript, anything else through JSON.stringify and Buffer's UTF-8 encoder. It serves
+// the audit line's parts kept per object and the lines whose strings need escaping; a line of
+// plain strings is joined as text instead (audit-json.ts).
 
 const QUOTE = 0x22;
 
@@ -41,12 +40,6 @@ export class JsonOut {
   json(s: string): void {
     this.room(3 * s.length);
     this.pos += this.buf.write(s, this.pos, 'utf8');
-  }
-
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
   }
 
   /** A JSON string literal, exactly as JSON.stringify writes it. */

@@ -9,7 +9,11 @@ import { decision, denied, identity, record, request, token } from './fixtures.j
 /** What pino wrote for logger.info(auditFields(rec)), as data. */
 const viaObject = (rec: DecisionRecord): unknown => JSON.parse(JSON.stringify(auditFields(rec)));
 const PREFIX = '{"level":30,"name":"audit"';
-const text = (rec: DecisionRecord): string => Buffer.from(auditLine(PREFIX, rec)).toString('utf8');
+/** The line as the trail writes it: the text path's string, or the escaping path's bytes. */
+const text = (rec: DecisionRecord): string => {
+  const line = auditLine(PREFIX, rec);
+  return typeof line === 'string' ? line : Buffer.from(line).toString('utf8');
+};
 const viaText = (rec: DecisionRecord): unknown => {
   const { level, name, ...members } = JSON.parse(text(rec)) as Record<string, unknown>;
   expect([level, name]).toEqual([30, 'audit']);
