@@ -17,11 +17,11 @@ import v8 from 'node:v8';
 import { governHeap, thresholdFor } from '../src/server/heap.js';
 import { authorizationService } from '../src/ext-authz/proto.js';
 import { readCheckRequest } from '../src/ext-authz/read-request.js';
-import type { WireCheckResponse } from '../src/ext-authz/respond.js';
+import type { CheckAnswer } from '../src/ext-authz/allow-template.js';
 
 export interface InProcess {
   /** The real Check handler: a proto-loader-decoded CheckRequest → CheckResponse object. */
-  readonly check: (wire: unknown) => Promise<WireCheckResponse>;
+  readonly check: (wire: unknown) => Promise<CheckAnswer>;
   reload(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -12,7 +12,7 @@ const LEN = 2;
  * Written back to front, so that every length is known when its prefix is written and each
  * string is scanned once; the finished bytes are copied out of a scratch buffer.
  */
-class Backwards {
+export class Backwards {
   buf: Buffer;
   pos: number;
 
@@ -67,7 +67,7 @@ class Backwards {
 
 let scratch = Buffer.allocUnsafe(16 * 1024);
 
-function option(w: Backwards, field: number, h: WireHeaderOption): void {
+export function option(w: Backwards, field: number, h: WireHeaderOption): void {
   const end = w.pos;
   if (h.append_action !== undefined) w.uint(3, h.append_action);
   const header = w.pos;
@@ -77,10 +77,10 @@ function option(w: Backwards, field: number, h: WireHeaderOption): void {
   w.close(field, end);
 }
 
-function struct(w: Backwards, field: number, s: WireStruct): void {
-  const end = w.pos;
+/** The struct's fields from the `from`-th on (map entries, each a key and a string Value). */
+export function structFields(w: Backwards, s: WireStruct, from = 0): void {
   const keys = Object.keys(s.fields);
-  for (let i = keys.length - 1; i >= 0; i--) {
+  for (let i = keys.length - 1; i >= from; i--) {
     const key = keys[i] as string;
     const entry = w.pos;
     const value = w.pos;
@@ -90,6 +90,11 @@ function struct(w: Backwards, field: number, s: WireStruct): void {
     w.string(1, key);
     w.close(1, entry);
   }
+}
+
+function struct(w: Backwards, field: number, s: WireStruct): void {
+  const end = w.pos;
+  structFields(w, s);
   w.close(field, end);
 }
 
@@ -98,7 +103,7 @@ function options(w: Backwards, field: number, list: readonly WireHeaderOption[])
 }
 
 /** An upper bound of the encoded size: 3 bytes per UTF-16 unit plus framing for every string. */
-function bound(r: WireCheckResponse): number {
+export function bound(r: WireCheckResponse): number {
   let n = 64 + 3 * (r.status.message?.length ?? 0);
   const each = (list: readonly WireHeaderOption[]): void => {
     for (const h of list) n += 3 * (h.header.key.length + h.header.value.length) + 32;

@@ -70,15 +70,24 @@ function metadata(decisionId: string, decision: Decision, caller: string): WireS
   };
 }
 
-/** Incoming x-tollgate-* headers we do not set ourselves, plus authorization when not forwarded. */
-function headersToRemove(request: Request | undefined, set: readonly string[], dropAuthorization: boolean): string[] {
+/** Whether an allow response sets this header itself (it is then overwritten, not removed). */
+function setsHeader(key: string, decision: Decision, caller: string): boolean {
+  if (key === HEADER_DECISION_ID) return true;
+  if (key === HEADER_CALLER) return caller !== '';
+  return key === (decision.verdict === 'shadow_deny' ? HEADER_SHADOW_DENY : HEADER_RULE);
+}
+
+/**
+ * The headers Envoy is to drop from an allowed request: incoming x-tollgate-* headers the
+ * response does not set itself, and authorization unless the rule forwards the token.
+ */
+export function allowRemovals(decision: Decision, request: Request | undefined, caller: string): string[] {
   const remove: string[] = [];
-  if (request !== undefined) {
-    for (const key of request.headers.keys()) {
-      if (key.startsWith(TOLLGATE_PREFIX) && !set.includes(key)) remove.push(key);
-    }
+  if (request === undefined) return remove;
+  for (const key of request.headers.keys()) {
+    if (key.startsWith(TOLLGATE_PREFIX) && !setsHeader(key, decision, caller)) remove.push(key);
   }
-  if (dropAuthorization) remove.push('authorization');
+  if (!decision.forwardToken && request.headers.has('authorization')) remove.push('authorization');
   return remove;
 }
 
@@ -88,11 +97,9 @@ export function allowResponse(decisionId: string, decision: Decision, request: R
   if (caller !== '') headers.push(header(HEADER_CALLER, headerSafe(caller)));
   if (decision.verdict === 'shadow_deny') headers.push(header(HEADER_SHADOW_DENY, decision.reason));
   else headers.push(header(HEADER_RULE, `${decision.service}/${decision.rule}`));
-  const set = headers.map((h) => h.header.key);
-  const dropAuthorization = !decision.forwardToken && request !== undefined && request.headers.has('authorization');
   return {
     status: { code: GRPC_OK },
-    ok_response: { headers, headers_to_remove: headersToRemove(request, set, dropAuthorization) },
+    ok_response: { headers, headers_to_remove: allowRemovals(decision, request, caller) },
     dynamic_metadata: metadata(decisionId, decision, caller),
   };
 }

@@ -3,7 +3,8 @@
 // `internal_error` deny: never an allow, never a gRPC error. It holds no policy logic itself.
 
 import { decodeCheckRequest, type DecodeLimits } from '../ext-authz/decode.js';
-import { decisionIdFor, denyResponse, toCheckResponse, type WireCheckResponse } from '../ext-authz/respond.js';
+import { decisionIdFor, denyResponse, toCheckResponse } from '../ext-authz/respond.js';
+import { encodedAllow, type CheckAnswer } from '../ext-authz/allow-template.js';
 import type { DenyReason } from '../decision/reasons.js';
 import type { Decision, Request, SelectedBy } from '../decision/types.js';
 import { NO_IDENTITY, type Identity } from '../identity/types.js';
@@ -55,8 +56,8 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown })?.then === 'function';
 }
 
-export function createCheckHandler(deps: CheckDeps): (wire: unknown) => Promise<WireCheckResponse> {
-  return async function check(wire: unknown): Promise<WireCheckResponse> {
+export function createCheckHandler(deps: CheckDeps): (wire: unknown) => Promise<CheckAnswer> {
+  return async function check(wire: unknown): Promise<CheckAnswer> {
     const time = Date.now();
     const started = process.hrtime.bigint();
     let request: Request | undefined;
@@ -64,7 +65,7 @@ export function createCheckHandler(deps: CheckDeps): (wire: unknown) => Promise<
     let decision: Decision | undefined;
     let cache: 'hit' | 'miss' | 'none' = 'none';
     let decisionId = '';
-    let response: WireCheckResponse | undefined;
+    let response: CheckAnswer | undefined;
     let generation = 0;
     const refused = deps.admission?.enter();
     try {
@@ -87,7 +88,8 @@ export function createCheckHandler(deps: CheckDeps): (wire: unknown) => Promise<
       if (deps.auditFailClosed && !deps.recorder.auditWritable()) {
         decision = failClosedDecision('internal_error', 'audit_unavailable', generation, decision.service);
       }
-      response = toCheckResponse(decisionId, decision, request, identity);
+      // A decision seen again answers from its encoded template (the same bytes, made once).
+      response = (cache === 'hit' ? encodedAllow(decisionId, decision, request, identity) : undefined) ?? toCheckResponse(decisionId, decision, request, identity);
     } catch (err) {
       decision = failClosedDecision('internal_error', errorDetail(err), generation, decision?.service ?? '');
       if (decisionId === '') decisionId = decisionIdFor('');

@@ -6,6 +6,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { authorizationService, AUTHORIZATION_SERVICE } from '../ext-authz/proto.js';
 import { denyResponse, decisionIdFor, type WireCheckResponse } from '../ext-authz/respond.js';
 import { encodeCheckResponse } from '../ext-authz/encode.js';
+import { EncodedCheckResponse, type CheckAnswer } from '../ext-authz/allow-template.js';
 import { formatAddress, type ListenAddress } from '../config/address.js';
 import { failClosedDecision } from './check-handler.js';
 import { UNDECODABLE } from '../ext-authz/decode.js';
@@ -23,7 +24,7 @@ export interface GrpcServer {
 export interface GrpcOptions {
   readonly address: ListenAddress;
   readonly maxMessageBytes: number;
-  readonly check: (wire: unknown) => Promise<WireCheckResponse>;
+  readonly check: (wire: unknown) => Promise<CheckAnswer>;
 }
 
 /** Last line of defence: if the orchestrator itself rejects, answer a well-formed deny anyway. */
@@ -54,7 +55,8 @@ export function tolerantService(): ServiceDefinition {
           return UNDECODABLE;
         }
       },
-      responseSerialize(value: WireCheckResponse): Buffer {
+      responseSerialize(value: CheckAnswer): Buffer {
+        if (value instanceof EncodedCheckResponse) return value.bytes;
         try {
           return encodeCheckResponse(value);
         } catch {
@@ -71,7 +73,7 @@ export async function startGrpcServer(options: GrpcOptions): Promise<GrpcServer>
     'grpc.max_send_message_length': 1024 * 1024,
   });
   server.addService(tolerantService(), {
-    Check(call: ServerUnaryCall<unknown, WireCheckResponse>, callback: sendUnaryData<WireCheckResponse>): void {
+    Check(call: ServerUnaryCall<unknown, CheckAnswer>, callback: sendUnaryData<CheckAnswer>): void {
       options.check(call.request).then(
         (response) => callback(null, response),
         () => callback(null, lastResortDeny()),

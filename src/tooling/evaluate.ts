@@ -6,6 +6,7 @@ import { selectService } from '../decision/select.js';
 import { decide } from '../decision/decide.js';
 import type { Decision, Request } from '../decision/types.js';
 import type { WireCheckResponse } from '../ext-authz/respond.js';
+import { wireResponse } from '../ext-authz/allow-template.js';
 import type { Identity } from '../identity/types.js';
 import type { DecisionRecord, Recorder } from '../observability/record.js';
 import type { LoadedPolicySet } from '../policy/load.js';
@@ -53,7 +54,7 @@ export async function evaluate(wire: unknown, snapshot: PolicySnapshot, options:
     fallbackService: options.fallbackService,
     auditFailClosed: false,
   });
-  const response = await check(wire);
+  const response = wireResponse(await check(wire));
   if (record === undefined) throw new Error('the Check handler recorded no decision');
   return { decision: record.decision, request: record.request, identity: record.identity, decisionId: record.decisionId, response };
 }

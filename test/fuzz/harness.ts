@@ -16,6 +16,7 @@ import { createRecorder } from '../../src/observability/recorder.js';
 import { createPolicyStore } from '../../src/policy/store.js';
 import { createCheckHandler, type Engine } from '../../src/server/check-handler.js';
 import type { WireCheckResponse } from '../../src/ext-authz/respond.js';
+import { wireResponse } from '../../src/ext-authz/allow-template.js';
 
 export interface Harness {
   check(wire: unknown): Promise<WireCheckResponse>;
@@ -53,7 +54,8 @@ export async function createHarness(policiesDir: string): Promise<Harness> {
   const engine: Engine = { select: selectService, decide: (r, i, s, sel) => cache.decide(r, i, s, sel) };
   const check = createCheckHandler({ policies: store, engine, identity: identifier, recorder, fallbackService: undefined, auditFailClosed: false });
   return {
-    check,
+    // Cache hits answer in bytes (allow-template.ts); the oracles read the object those bytes decode to.
+    check: async (wire) => wireResponse(await check(wire)),
     async take() {
       // The audit trail may gather lines for a turn of the event loop before writing them.
       await new Promise((resolve) => setImmediate(resolve));

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckHandler, type CheckDeps, type Engine } from '../../../src/server/check-handler.js';
+import { EncodedCheckResponse, wireResponse } from '../../../src/ext-authz/allow-template.js';
+import { createDecisionCache } from '../../../src/decision/cache.js';
+import { toCheckResponse } from '../../../src/ext-authz/respond.js';
 import { buildCheckRequest } from '../../../src/ext-authz/build.js';
 import { selectService } from '../../../src/decision/select.js';
 import { decide } from '../../../src/decision/decide.js';
@@ -43,7 +46,7 @@ describe('createCheckHandler', () => {
       policies: store, engine, identity: { identify: (r) => peer(r.sourcePrincipal) }, recorder,
       fallbackService: undefined, auditFailClosed: false, ...overrides,
     });
-    return { check, records };
+    return { check: async (wire: unknown) => wireResponse(await check(wire)), records };
   }
 
   const allowed = buildCheckRequest({ service: 'payments', http: 'GET /x', principal: REPORTER, requestId: 'r1' });
@@ -79,6 +82,29 @@ describe('createCheckHandler', () => {
     const res = await check(allowed);
     expect(JSON.parse(res.denied_response!.body).reason).toBe('internal_error');
     expect(records[0]!.decision.detail).toBe('audit_unavailable');
+  });
+
+  it('answers a decision-cache hit in bytes that say what the object answer says, with the request’s own id', async () => {
+    const cache = createDecisionCache({ max: 10 });
+    const engine: Engine = { select: selectService, decide: (r, i, s, sel) => cache.decide(r, i, s, sel) };
+    const records: DecisionRecord[] = [];
+    const check = createCheckHandler({
+      policies: store, engine, identity: { identify: (r) => peer(r.sourcePrincipal) }, recorder: { record: (r) => records.push(r), auditWritable: () => true },
+      fallbackService: undefined, auditFailClosed: false,
+    });
+    const first = await check(allowed);
+    const again = await check(buildCheckRequest({ service: 'payments', http: 'GET /x', principal: REPORTER, requestId: 'r2', headers: { 'x-tollgate-rule': 'spoof' } }));
+    expect(records.map((r) => r.cache)).toEqual(['miss', 'hit']);
+    expect(first).not.toBeInstanceOf(EncodedCheckResponse);
+    expect(again).toBeInstanceOf(EncodedCheckResponse);
+    const hit = wireResponse(again);
+    const { decision, request, identity } = records[1]!;
+    expect(hit).toEqual(toCheckResponse('r2', decision, request, identity));
+    expect(hit.ok_response?.headers.map((h) => [h.header.key, h.header.value])).toEqual([
+      ['x-tollgate-decision-id', 'r2'], ['x-tollgate-caller', REPORTER], ['x-tollgate-rule', 'payments/read'],
+    ]);
+    expect(hit.dynamic_metadata.fields.decision_id?.stringValue).toBe('r2');
+    expect(hit.ok_response?.headers_to_remove).toEqual([]); // the spoofed header is overwritten, not removed
   });
 
   it('does not identify a request whose path is ambiguous, and denies it', async () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Registry } from 'prom-client';
 import { createAdmission, OVERLOADED_EVENT_LOOP, OVERLOADED_IN_FLIGHT } from '../../../src/server/limits.js';
 import { createCheckHandler } from '../../../src/server/check-handler.js';
+import { wireResponse } from '../../../src/ext-authz/allow-template.js';
 import { EMPTY_SNAPSHOT } from '../../../src/policy/store.js';
 import { selectService } from '../../../src/decision/select.js';
 import { decide } from '../../../src/decision/decide.js';
@@ -89,7 +90,7 @@ describe('the orchestrator with admission control', () => {
       recorder: { record: (r) => records.push(r), auditWritable: () => true },
       fallbackService: undefined, auditFailClosed: false, admission,
     });
-    return { check, records, decoded: () => decoded };
+    return { check: async (w: unknown) => wireResponse(await check(w)), records, decoded: () => decoded };
   }
 
   const wire = { attributes: { request: { http: { method: 'GET', path: '/x', headers: { 'x-request-id': 'r-1' } } } } };
