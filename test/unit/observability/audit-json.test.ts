@@ -64,7 +64,7 @@ describe('auditLine (the audit line written directly)', () => {
     }
   });
 
-  it('keeps a cached decision\'s members per decision, whatever the caller and request that follow', () => {
+  it('keeps a cached decision\'s members with its caller, and follows a decision that meets another caller or request', () => {
     const d = decision({ service: 'orders', rule: 'read' });
     const e = decision({ service: 'billing', rule: 'pay' });
     const recs = [
