@@ -36,38 +36,19 @@ interface Entry {
   readonly expiresAt: number;
 }
 
-// Identities by number: the peer and the token are immutable objects that the identity caches
-// hand out again for the same certificate or token, so the object stands for its contents. A
-// number is ~80 characters shorter to join, hash and compare than the SPIFFE ID and the token's
-// fingerprint. Numbers are never reused (an object gone from the map never comes back).
-const serials = new WeakMap<object, number>();
-let nextSerial = 1;
-
-function serialOf(o: object | undefined): number {
-  if (o === undefined) return 0;
-  let n = serials.get(o);
-  if (n === undefined) {
-    n = nextSerial++;
-    serials.set(o, n);
-  }
-  return n;
-}
-
 /**
  * The key of everything decide() reads besides the snapshot (whose generation empties the
- * cache instead). One LRU needs one key, and no two requests may spell the same one: the lengths
- * of the free-text parts come first, so that the text itself may hold any character.
+ * cache instead). One LRU needs one key; free-text parts are length-prefixed so that no two
+ * requests can spell the same key.
  */
 function keyOf(request: Request, identity: Identity, selection: Selection): string {
-  const { requested, selectedBy } = selection;
-  const { method, path } = request;
-  const grpc = request.grpcMethod;
-  // A gRPC method is the path without its leading '/' (decode.ts); '/' says so instead of repeating it.
-  const grpcPart = grpc === undefined ? '-' : grpc.length === path.length - 1 && path.endsWith(grpc) ? '/' : `${grpc.length}:${grpc}`;
-  // join() builds one flat string; a template literal would leave a tree of string pieces behind
-  // each cached key and re-walk it on every hash.
+  const grpc = request.grpcMethod ?? '';
+  const requested = selection.requested;
+  // join() builds one flat string; a template literal would leave a tree of some thirty string
+  // pieces behind each cached key (most of the cache's memory) and re-walk it on every hash.
   return [
-    selectedBy, requested.length, method.length, path.length, requested, method, path, grpcPart, serialOf(identity.peer), serialOf(identity.token),
+    selection.selectedBy, `${requested.length}:${requested}`, `${request.method.length}:${request.method}`,
+    `${request.path.length}:${request.path}`, `${grpc.length}:${grpc}`, identity.peer?.spiffeId ?? '', identity.token?.fingerprint ?? '',
   ].join('|');
 }
 

@@ -88,10 +88,8 @@ describe('createCheckHandler', () => {
     const cache = createDecisionCache({ max: 10 });
     const engine: Engine = { select: selectService, decide: (r, i, s, sel) => cache.decide(r, i, s, sel) };
     const records: DecisionRecord[] = [];
-    // The same peer object for the same caller, as the server's identity caches hand it out.
-    const reporter = peer(REPORTER);
     const check = createCheckHandler({
-      policies: store, engine, identity: { identify: () => reporter }, recorder: { record: (r) => records.push(r), auditWritable: () => true },
+      policies: store, engine, identity: { identify: (r) => peer(r.sourcePrincipal) }, recorder: { record: (r) => records.push(r), auditWritable: () => true },
       fallbackService: undefined, auditFailClosed: false,
     });
     const first = await check(allowed);
