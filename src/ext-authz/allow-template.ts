@@ -110,7 +110,7 @@ class AllowTemplate {
     const n = id.length;
     // ok_response: HeaderValueOption { header: HeaderValue { key, value: id }, append_action }, then the rest.
     const headerSize = field(ID_HEADER.length) + field(n);
-    const optionSize = field(headerSize) + 2;
+    const optionSize = field(headerSize) + 2; // + append_action: its tag and a one-byte value
     const okSize = field(optionSize) + this.okRest.length;
     // dynamic_metadata: entry { key: "decision_id", value: Value { string_value: id } }, then the rest.
     const valueSize = field(n);
