@@ -52,6 +52,12 @@ function putVarint(buf: Buffer, at: number, n: number): number {
   return at;
 }
 
+/** A field's tag and the length of its content, which follows. */
+function putTagged(buf: Buffer, at: number, tag: number, size: number): number {
+  buf[at] = tag;
+  return putVarint(buf, at + 1, size);
+}
+
 /** A length-delimited field of `size` content bytes, with its tag and length. */
 const field = (size: number): number => 1 + varintSize(size) + size;
 
@@ -119,38 +125,24 @@ class AllowTemplate {
     const buf = Buffer.allocUnsafe(this.status.length + field(okSize) + field(metadataSize));
     // set() and copyWithin() rather than Buffer's copy(), which makes a view of its source per call.
     buf.set(this.status, 0);
-    let at = this.status.length;
-    buf[at++] = TAG_3_LEN;
-    at = putVarint(buf, at, okSize);
-    buf[at++] = TAG_2_LEN;
-    at = putVarint(buf, at, optionSize);
-    buf[at++] = TAG_1_LEN;
-    at = putVarint(buf, at, headerSize);
-    buf[at++] = TAG_1_LEN;
-    at = putVarint(buf, at, ID_HEADER.length);
+    let at = putTagged(buf, this.status.length, TAG_3_LEN, okSize);
+    at = putTagged(buf, at, TAG_2_LEN, optionSize);
+    at = putTagged(buf, at, TAG_1_LEN, headerSize);
+    at = putTagged(buf, at, TAG_1_LEN, ID_HEADER.length);
     buf.set(ID_HEADER, at);
-    at += ID_HEADER.length;
-    buf[at++] = TAG_2_LEN;
-    at = putVarint(buf, at, n);
+    at = putTagged(buf, at + ID_HEADER.length, TAG_2_LEN, n);
     const idAt = at;
     at = putAscii(buf, at, id);
     if (at < 0) return undefined;
     buf[at++] = TAG_3_VARINT;
     buf[at++] = this.appendAction;
     buf.set(this.okRest, at);
-    at += this.okRest.length;
-    buf[at++] = TAG_4_LEN;
-    at = putVarint(buf, at, metadataSize);
-    buf[at++] = TAG_1_LEN;
-    at = putVarint(buf, at, entrySize);
-    buf[at++] = TAG_1_LEN;
-    at = putVarint(buf, at, ID_ENTRY.length);
+    at = putTagged(buf, at + this.okRest.length, TAG_4_LEN, metadataSize);
+    at = putTagged(buf, at, TAG_1_LEN, entrySize);
+    at = putTagged(buf, at, TAG_1_LEN, ID_ENTRY.length);
     buf.set(ID_ENTRY, at);
-    at += ID_ENTRY.length;
-    buf[at++] = TAG_2_LEN;
-    at = putVarint(buf, at, valueSize);
-    buf[at++] = TAG_3_LEN;
-    at = putVarint(buf, at, n);
+    at = putTagged(buf, at + ID_ENTRY.length, TAG_2_LEN, valueSize);
+    at = putTagged(buf, at, TAG_3_LEN, n);
     buf.copyWithin(at, idAt, idAt + n);
     buf.set(this.metadataRest, at + n);
     return buf;
