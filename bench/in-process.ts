@@ -20,7 +20,7 @@ import { readCheckRequest } from '../src/ext-authz/read-request.js';
 import type { CheckAnswer } from '../src/ext-authz/allow-template.js';
 
 export interface InProcess {
-  /** The real Check handler: a proto-loader-decoded CheckRequest → CheckResponse object. */
+  /** The real Check handler: a decoded CheckRequest → its CheckResponse (an object, or bytes for a decision-cache hit). */
   readonly check: (wire: unknown) => Promise<CheckAnswer>;
   reload(): Promise<boolean>;
   close(): Promise<void>;
