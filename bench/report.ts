@@ -77,7 +77,7 @@ function serverSide(m: Measured): Figure[] {
   }
   if (m.startup) {
     const s = m.startup;
-    out.push({ id: 'T8', figure: `start-up to ready, 100 × 100-rule policy (median; 10-rule policy: ${Math.round(s.smallMedianMs)} ms; loading the large set alone: ${Math.round(s.loadMs)} ms)`, value: `${Math.round(s.medianMs)} ms`, target: '≤ 1000 ms', pass: s.medianMs <= 1000 });
+    out.push({ id: 'T8', figure: `start-up to ready, 100 × 100-rule policy (median; every service compiled, in the background after ready, at ${Math.round(s.compiledMedianMs)} ms; 10-rule policy: ${Math.round(s.smallMedianMs)} ms; loading and compiling the large set alone: ${Math.round(s.loadMs)} ms)`, value: `${Math.round(s.medianMs)} ms`, target: '≤ 1000 ms', pass: s.medianMs <= 1000 });
   }
   return out;
 }

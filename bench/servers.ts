@@ -18,6 +18,8 @@ export interface ServerProcess {
   readonly grpc: string;
   /** Milliseconds from spawn to the serving line. */
   readonly readyMs: number;
+  /** Milliseconds from spawn to the first log line whose `msg` is `msg`, waiting for it if need be (bounded). */
+  seenAt(msg: string, timeoutMs: number): Promise<number>;
   /** Resolves with the next stderr JSON line that satisfies `match` (bounded by `timeoutMs`). */
   nextLine(match: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
@@ -25,7 +27,7 @@ export interface ServerProcess {
 
 type Waiter = { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void };
 
-function watchLines(child: ChildProcess, waiters: Waiter[], tail: string[]): void {
+function watchLines(child: ChildProcess, waiters: Waiter[], tail: string[], onLine: (line: Record<string, unknown>) => void): void {
   let buffered = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -41,6 +43,7 @@ function watchLines(child: ChildProcess, waiters: Waiter[], tail: string[]): voi
       } catch {
         continue;
       }
+      onLine(line);
       for (const w of waiters.splice(0)) (w.match(line) ? w.resolve(line) : waiters.push(w));
     }
   });
@@ -53,7 +56,11 @@ export async function spawnServer(name: string, args: readonly string[], readyMs
   const child = spawn(command as string, [...before, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const waiters: Waiter[] = [];
   const tail: string[] = [];
-  watchLines(child, waiters, tail);
+  // When each message was first seen, so that a line that came before anyone waited for it counts.
+  const firstSeen = new Map<string, number>();
+  watchLines(child, waiters, tail, (line) => {
+    if (typeof line.msg === 'string' && !firstSeen.has(line.msg)) firstSeen.set(line.msg, Number(process.hrtime.bigint() - started) / 1e6);
+  });
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before serving:\n${tail.join('\n')}`)));
   });
@@ -67,7 +74,11 @@ export async function spawnServer(name: string, args: readonly string[], readyMs
   exited.catch(() => undefined);
   // Under valgrind an orderly exit (and valgrind's own report) takes seconds, not milliseconds.
   const stop = (): Promise<void> => stopChild(child, wrapper.length > 0 ? 120_000 : 5000);
-  return { name, child, grpc: String(ready.grpc), readyMs, nextLine, stop };
+  const seenAt = async (msg: string, ms: number): Promise<number> => {
+    if (!firstSeen.has(msg)) await nextLine((l) => l.msg === msg, ms);
+    return firstSeen.get(msg) ?? Number.NaN;
+  };
+  return { name, child, grpc: String(ready.grpc), readyMs, seenAt, nextLine, stop };
 }
 
 function stopChild(child: ChildProcess, graceMs: number): Promise<void> {

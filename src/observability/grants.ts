@@ -2,7 +2,7 @@
 // grants are candidates for removal (product.md §7). Bookkeeping only: it never affects a decision.
 
 import type { Decision } from '../decision/types.js';
-import type { Mode, PolicySnapshot } from '../policy/types.js';
+import type { CompiledService, Mode, PolicySnapshot } from '../policy/types.js';
 
 export interface UnusedGrant {
   readonly service: string;
@@ -17,7 +17,7 @@ export interface UnusedGrant {
 }
 
 type Nested<T> = Map<string, Map<string, Set<T>>>;
-type EntryIndex = ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+type RuleEntries = ReadonlyMap<string, readonly string[]>;
 
 function add<T>(map: Nested<T>, service: string, rule: string, value: T): void {
   let rules = map.get(service);
@@ -31,15 +31,11 @@ function has<T>(map: Nested<T>, service: string, rule: string, value: T): boolea
   return map.get(service)?.get(rule)?.has(value) === true;
 }
 
-/** service → rule → allow entries, built once per policy generation. */
-function entryIndex(snapshot: PolicySnapshot): EntryIndex {
-  const index = new Map<string, Map<string, readonly string[]>>();
-  for (const [name, service] of snapshot.services) {
-    const rules = new Map<string, readonly string[]>();
-    for (const rule of service.rules) if (!rules.has(rule.name)) rules.set(rule.name, rule.allowEntries);
-    index.set(name, rules);
-  }
-  return index;
+/** rule → allow entries of one service. */
+function ruleEntries(service: CompiledService): RuleEntries {
+  const rules = new Map<string, readonly string[]>();
+  for (const rule of service.rules) if (!rules.has(rule.name)) rules.set(rule.name, rule.allowEntries);
+  return rules;
 }
 
 /**
@@ -50,7 +46,9 @@ export class GrantUse {
   readonly #byText: Nested<string> = new Map();
   readonly #byPosition: Nested<number> = new Map();
   readonly #policy: (() => PolicySnapshot | undefined) | undefined;
-  #index: { generation: number; entries: EntryIndex } | undefined;
+  /** service → rule → allow entries, per policy generation, filled one service at a time: the
+   *  services no request has used may not be compiled yet (service-table.ts). */
+  #index: { generation: number; entries: Map<string, RuleEntries> } | undefined;
 
   constructor(policy?: () => PolicySnapshot | undefined) {
     this.#policy = policy;
@@ -81,9 +79,14 @@ export class GrantUse {
   #entryText(d: Decision): string | undefined {
     const snapshot = this.#policy?.();
     if (snapshot === undefined || snapshot.generation !== d.generation) return undefined;
-    if (this.#index?.generation !== snapshot.generation) {
-      this.#index = { generation: snapshot.generation, entries: entryIndex(snapshot) };
+    if (this.#index?.generation !== snapshot.generation) this.#index = { generation: snapshot.generation, entries: new Map() };
+    let rules = this.#index.entries.get(d.service);
+    if (rules === undefined) {
+      const service = snapshot.services.get(d.service);
+      if (service === undefined) return undefined;
+      rules = ruleEntries(service);
+      this.#index.entries.set(d.service, rules);
     }
-    return this.#index.entries.get(d.service)?.get(d.rule)?.[d.entry];
+    return rules.get(d.rule)?.[d.entry];
   }
 }

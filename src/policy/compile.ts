@@ -12,7 +12,7 @@ import { compileGlob } from './patterns.js';
 import type { EntryDoc, RuleDoc, ServicePolicyDoc } from './schema.js';
 import { parseSpiffePattern } from './spiffe-pattern.js';
 import type { SourceFile } from './yaml-source.js';
-import type { SourcePosition, TrustConfig } from './types.js';
+import type { CompiledService, SourcePosition, TrustConfig } from './types.js';
 
 /** One shared empty list: a 10,000-rule set has tens of thousands of empty deny, scope and claim
  *  lists, and each would be an object for the garbage collector to copy while the set loads. */
@@ -45,6 +45,14 @@ export function compileService(doc: ServicePolicyDoc, source: SourceFile, trust:
     position: positionOf(source, ['service']),
     rules: Object.freeze(rules),
     index: buildMethodIndex(rules.map((r) => r.methods)),
+  });
+}
+
+/** A service's own fields without rules or index: what stands in when compiling it failed (service-table.ts). */
+export function uncompiledService(doc: ServicePolicyDoc, source: SourceFile): CompiledService {
+  return Object.freeze({
+    name: doc.service, spiffeId: doc.spiffeId, audience: doc.audience ?? doc.service, mode: doc.mode,
+    forwardToken: doc.forwardToken, position: positionOf(source, ['service']), rules: NONE,
   });
 }
 

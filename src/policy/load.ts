@@ -1,13 +1,12 @@
 // Loads a policy directory: reads every *.yaml/*.yml file, parses it with positions, validates
-// it by kind, runs the cross-file checks, reads the JWKS files, and either compiles the whole set
-// or returns every problem found, each with file:line:col. It never swaps anything in
-// (store.ts does) and never throws.
+// it by kind, runs the cross-file checks, reads the JWKS files, and either returns the set (its
+// services compiled at once, or on first use with compileLazily) or every problem found, each
+// with file:line:col. It never swaps anything in (store.ts does) and never throws.
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { IssuerConfig, PolicySnapshot, TrustConfig } from './types.js';
-import type { EngineService } from './compiled.js';
-import { compileService } from './compile.js';
+import { compileService, uncompiledService } from './compile.js';
 import { crossCheck } from './cross-check.js';
 import { fastServicePolicy } from './fast-validate.js';
 import { readJwksFile } from './jwks-file.js';
@@ -23,6 +22,7 @@ import type { PolicyTestFile } from './test-files.js';
 import type { PolicyTestDoc } from './test-schema.js';
 import { compileTrust } from './trust.js';
 import { validate } from './validate.js';
+import { DestinationTable, ServiceTable, type PendingService } from './service-table.js';
 import { parseSource } from './yaml-source.js';
 import type { SourceFile } from './yaml-source.js';
 
@@ -56,6 +56,12 @@ export interface LoadOptions {
    * a load, so the server takes them off its start-up path: with 10,000 rules, a fifth of the load.
    */
   readonly deferWarnings?: boolean;
+  /**
+   * Compile each service when it is first asked for instead of before returning (service-table.ts;
+   * the store compiles the rest in the background once the server is serving). Validation is
+   * complete either way: a set that loads has no error left for compiling to find.
+   */
+  readonly compileLazily?: boolean;
 }
 
 interface Valid<T> {
@@ -71,16 +77,21 @@ interface Collected {
 }
 
 export async function loadPolicyDir(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
+  let compiling = false;
   try {
-    return await loadSet(dir, options.deferWarnings === true);
+    const result = await loadSet(dir, options.deferWarnings === true, options.compileLazily === true);
+    compiling = result.ok && options.compileLazily === true;
+    return result;
   } catch (err) {
     return { ok: false, problems: [problem(dir, START, 'error', `internal error while loading: ${(err as Error).message}`)] };
   } finally {
-    forgetMemos(); // the compiled set keeps what it uses; the memos would keep every older set's too
+    // The compiled set keeps what it uses; the memos would keep every older set's too. A set still
+    // to be compiled reads them (validation parsed every pattern) and forgets them when done.
+    if (!compiling) forgetMemos();
   }
 }
 
-async function loadSet(dir: string, deferWarnings: boolean): Promise<LoadResult> {
+async function loadSet(dir: string, deferWarnings: boolean, compileLazily: boolean): Promise<LoadResult> {
   const names = await listPolicyFiles(dir);
   if (typeof names === 'string') return { ok: false, problems: [problem(dir, START, 'error', names)] };
   const c: Collected = { problems: [], trust: [], services: [], tests: [] };
@@ -109,7 +120,7 @@ async function loadSet(dir: string, deferWarnings: boolean): Promise<LoadResult>
   // A failed load reports its warnings with its errors; a good one may leave them for later.
   if (hasErrors) return { ok: false, problems: sortProblems([...c.problems.filter((p) => p.severity === 'error'), ...lint()]) };
   const trust = withKeys(compileTrust(trustDoc.doc, dir), keys);
-  const snapshot = buildSet(dir, names, trust, c.services);
+  const snapshot = buildSet(dir, names, trust, c.services, compileLazily);
   const tests = Object.freeze(c.tests.map((t) => toTestFile(t.doc, t.source)));
   return { ok: true, snapshot, tests, warnings: deferWarnings ? [] : lint(), lint };
 }
@@ -214,20 +225,23 @@ function withKeys(trust: TrustConfig, keys: ReadonlyMap<string, readonly object[
   return Object.freeze({ ...trust, issuers, issuersByIss: byIss });
 }
 
-function buildSet(dir: string, names: readonly string[], trust: TrustConfig, services: readonly Valid<ServicePolicyDoc>[]): LoadedPolicySet {
-  const byName = new Map<string, EngineService>();
-  const byDestination = new Map<string, EngineService>();
+function buildSet(dir: string, names: readonly string[], trust: TrustConfig, services: readonly Valid<ServicePolicyDoc>[], lazily: boolean): LoadedPolicySet {
+  const pending = new Map<string, PendingService>();
+  const destinations = new Map<string, string>();
   for (const { source, doc } of services) {
-    const svc = compileService(doc, source, trust);
-    byName.set(svc.name, svc);
-    if (svc.spiffeId !== undefined) byDestination.set(svc.spiffeId, svc);
+    pending.set(doc.service, { compile: () => compileService(doc, source, trust), uncompiled: () => uncompiledService(doc, source) });
+    if (doc.spiffeId !== undefined) destinations.set(doc.spiffeId, doc.service);
   }
+  const table = new ServiceTable(pending, lazily ? forgetMemos : undefined);
+  // Compiled at once, a set whose compile fails (a bug) fails to load, as it always did.
+  const failed = lazily ? undefined : table.compileAll()[0];
+  if (failed !== undefined) throw failed.error;
   const jwksFiles = [...trust.issuers.values()].flatMap((i) => (i.jwks.file === undefined ? [] : [i.jwks.file]));
   return Object.freeze({
     directory: path.resolve(dir),
     trust,
-    services: byName,
-    byDestination,
+    services: table,
+    byDestination: new DestinationTable(table, destinations),
     files: Object.freeze(names.map((n) => path.resolve(dir, n))),
     jwksFiles: Object.freeze(jwksFiles),
   });

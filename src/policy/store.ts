@@ -1,6 +1,6 @@
 // Holds the policy snapshot in force and replaces it: load() builds and validates the whole new
-// set, then swaps one reference; on any problem the last good set stays and each problem is
-// logged with file:line:col. watch() reloads on changes in the policy dir or JWKS files.
+// set, then swaps one reference (its services compiled on first use, the rest in the background
+// after the swap); on any problem the last good set stays and each problem is logged with file:line:col. watch() reloads on changes in the policy dir or JWKS files.
 // Deciding is not its business; it only hands out the current snapshot.
 
 import path from 'node:path';
@@ -8,6 +8,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { loadPolicyDir } from './load.js';
 import { formatProblem } from './problems.js';
 import type { Problem } from './problems.js';
+import { ServiceTable } from './service-table.js';
 import { EMPTY_TRUST } from './trust.js';
 import type { CompiledService, PolicySnapshot } from './types.js';
 import { createDirWatcher } from './watch.js';
@@ -29,8 +30,9 @@ export interface PolicyStoreOptions {
   /** Quiet time after a file change before reloading (default 150 ms). */
   readonly debounceMs?: number;
   /**
-   * Hold lint warnings until releaseWarnings() (the server calls it once it is serving, so that
-   * linting a large set never delays the start). Otherwise they are logged right after each swap.
+   * Hold the work that follows a swap — compiling the services no request has asked for yet, then
+   * the lint warnings — until releaseWarnings() (the server calls it once it is serving, so that
+   * neither delays the start). Otherwise it starts right after each swap.
    */
   readonly holdWarnings?: boolean;
 }
@@ -43,7 +45,7 @@ export interface PolicyStore {
   watch(): void;
   close(): void;
   onSwap(listener: (snapshot: PolicySnapshot) => void): void;
-  /** Log the held warnings of the set in force (see holdWarnings) and stop holding. */
+  /** Start the held work of the set in force (see holdWarnings) and stop holding. */
   releaseWarnings(): void;
 }
 
@@ -69,6 +71,7 @@ class Store implements PolicyStore {
   #watcher: DirWatcher | undefined;
   #holding: boolean;
   #held: (() => void) | undefined;
+  #closed = false;
 
   constructor(options: PolicyStoreOptions) {
     this.#options = options;
@@ -104,6 +107,7 @@ class Store implements PolicyStore {
   }
 
   close(): void {
+    this.#closed = true;
     this.#watcher?.close();
     this.#watcher = undefined;
   }
@@ -124,7 +128,7 @@ class Store implements PolicyStore {
 
   async #swapIn(): Promise<StoreLoadResult> {
     const { dir, metrics, logger } = this.#options;
-    const result = await loadPolicyDir(dir, { deferWarnings: true });
+    const result = await loadPolicyDir(dir, { deferWarnings: true, compileLazily: true });
     const current = this.#snapshot;
     if (!result.ok) {
       for (const p of result.problems) this.#log(p);
@@ -144,11 +148,39 @@ class Store implements PolicyStore {
         logger.error({ err }, 'policy swap listener failed');
       }
     }
-    // Warnings never block a load, so they are found after the swap, off the start-up path.
-    const logWarnings = (): void => this.#logWarnings(result.lint, next.generation);
-    if (this.#holding) this.#held = logWarnings;
-    else setImmediate(logWarnings);
+    // Compiling and warnings never block a load, so they follow the swap, off the start-up path.
+    const finish = (): void => this.#finish(next, result.lint);
+    if (this.#holding) this.#held = finish;
+    else setImmediate(finish);
     return { ok: true, generation: next.generation };
+  }
+
+  /**
+   * Compile the services of `snapshot` that no request has compiled yet, one per turn of the event
+   * loop (a 100-rule service takes a few ms; checks are answered in between), then lint it. A set
+   * replaced meanwhile is not compiled further: whatever still holds it compiles on demand.
+   */
+  #finish(snapshot: PolicySnapshot, lint: () => readonly Problem[]): void {
+    const table = snapshot.services;
+    const started = performance.now();
+    const step = (): void => {
+      if (this.#closed) return;
+      if (table instanceof ServiceTable && this.#snapshot === snapshot && table.compileNext()) {
+        setImmediate(step);
+        return;
+      }
+      if (table instanceof ServiceTable) this.#logCompiled(table, snapshot.generation, performance.now() - started);
+      this.#logWarnings(lint, snapshot.generation);
+    };
+    step();
+  }
+
+  #logCompiled(table: ServiceTable, generation: number, ms: number): void {
+    const { dir, logger } = this.#options;
+    for (const f of table.failures) {
+      logger.error({ dir, generation, service: f.service, err: f.error }, `service ${f.service} failed to compile; its checks are denied internal_error`);
+    }
+    if (table.pending === 0) logger.info({ dir, generation, services: table.size, failed: table.failures.length, ms: Math.round(ms) }, 'policy set compiled');
   }
 
   #logWarnings(lint: () => readonly Problem[], generation: number): void {

@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadPolicyDir } from '../../../src/policy/load.js';
+import type { ServiceTable } from '../../../src/policy/service-table.js';
 import type { PolicySnapshot } from '../../../src/policy/types.js';
 import { createInventory, inventoryDocument, unusedDocument } from '../../../src/observability/inventory.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
@@ -134,6 +137,21 @@ describe('unused grants', () => {
       [0, READ[2]],
       [1, READ[0]],
     ]);
+  });
+
+  it('compiles no other service of a lazily compiled set to record a grant', async () => {
+    const loaded = await loadPolicyDir(path.resolve(import.meta.dirname, '../../../policies'), { compileLazily: true });
+    if (!loaded.ok) throw new Error('the example set does not load');
+    const current: PolicySnapshot = { ...loaded.snapshot, generation: 1, loadedAt: 0 };
+    const table = current.services as ServiceTable;
+    const used = table.get('payments')?.rules[0]?.name ?? '';
+    const inv = createInventory({ policy: () => current });
+    inv.observe(record({ decision: decision({ service: 'payments', rule: used, entry: 0, generation: 1 }) }));
+    expect(table.pending).toBe(3);
+    const unused = inv.unused(current);
+    expect(table.pending).toBe(0);
+    expect(unused.some((g) => g.service === 'payments' && g.rule === used && g.entry === 0)).toBe(false);
+    expect(new Set(unused.map((g) => g.service))).toContain('ledger');
   });
 
   it('without the policy at hand, identifies a grant by its position', () => {

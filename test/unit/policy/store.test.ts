@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Metrics } from '../../../src/observability/metrics.js';
+import type { ServiceTable } from '../../../src/policy/service-table.js';
 import { createPolicyStore, EMPTY_SNAPSHOT } from '../../../src/policy/store.js';
 import type { PolicySnapshot } from '../../../src/policy/types.js';
 import { PUBLIC_JWKS } from '../decision/fixtures.js';
@@ -84,6 +85,30 @@ describe('policy store', () => {
     store.releaseWarnings();
     expect(await linted).toMatchObject({ generation: 1, warnings: 2 });
     expect(logger.warn).toHaveBeenCalledTimes(2);
+  });
+
+  it('compiles the services no check has asked for once released, then lints', async () => {
+    const dir = await policyDir({ 'trust.yaml': TRUST, 'a.yaml': service('a'), 'b.yaml': service('b'), 'c.yaml': service('c') });
+    const { store, logger } = harness(dir, true);
+    const order: string[] = [];
+    const compiled = new Promise<object>((resolve) => {
+      logger.info.mockImplementation((fields: object, msg?: string) => {
+        order.push(String(msg));
+        if (msg === 'policy set compiled') resolve(fields);
+      });
+    });
+    expect(await store.load()).toEqual({ ok: true, generation: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    const table = store.current().services as ServiceTable;
+    expect(table.pending).toBe(3);
+    expect(table.get('b')?.rules.map((r) => r.name)).toEqual(['r']);
+    expect(table.pending).toBe(2);
+    store.releaseWarnings();
+    expect(await compiled).toMatchObject({ generation: 1, services: 3, failed: 0 });
+    expect(table.pending).toBe(0);
+    await vi.waitFor(() => expect(order).toContain('policy set linted'));
+    expect(order.indexOf('policy set compiled')).toBeLessThan(order.indexOf('policy set linted'));
+    expect(logger.error).not.toHaveBeenCalled();
   });
 
   it('serves the empty snapshot (generation 0, no services) before the first load', async () => {
