@@ -107,6 +107,85 @@ function parseGrpcSpecText(text: string): Parsed<GrpcSpec> {
   return { ok: true, value: Object.freeze({ kind: 'grpc', text, segments: compileSegments(segs) }) };
 }
 
+// Codes of the RFC 9110 token characters METHOD_CHARS admits, and of those GRPC_SEGMENT admits.
+const METHOD_CODES = codes("A-Za-z0-9!#$%&'+.^_`~-");
+const GRPC_CODES = codes('A-Za-z0-9_.*');
+
+function codes(spec: string): Uint8Array {
+  const out = new Uint8Array(128);
+  for (let i = 0; i < spec.length; i++) {
+    const c = spec.charCodeAt(i);
+    if (spec[i + 1] === '-' && i + 2 < spec.length) {
+      for (let x = c; x <= spec.charCodeAt(i + 2); x++) out[x] = 1;
+      i += 2;
+    } else out[c] = 1;
+  }
+  return out;
+}
+
+/**
+ * Whether parseHttpSpec would accept `text`, without building anything: validation only needs the
+ * answer, and the compiler builds the spec when the service is compiled (service-table.ts). The
+ * usual spelling, printable ASCII with one space, is checked here; anything else is parsed.
+ */
+export function isHttpSpec(text: string): boolean {
+  const space = text.indexOf(' ');
+  if (space <= 0 || space !== text.lastIndexOf(' ') || space === text.length - 1) return parseHttpSpec(text).ok;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return parseHttpSpec(text).ok;
+  }
+  const starOnly = space === 1 && text.charCodeAt(0) === 0x2a;
+  if (!starOnly) {
+    let methodLength = 0;
+    for (let i = 0; i <= space; i++) {
+      const c = text.charCodeAt(i);
+      if (i === space || c === 0x7c) {
+        if (methodLength === 0) return false;
+        methodLength = 0;
+      } else if (METHOD_CODES[c] !== 1) return false;
+      else methodLength++;
+    }
+  }
+  return isPathPattern(text, space + 1);
+}
+
+/** text[from…] as a path pattern: `/`, none of ? # \, no empty segment but the last, no dot segments. */
+function isPathPattern(text: string, from: number): boolean {
+  if (text.charCodeAt(from) !== 0x2f) return false;
+  let start = from + 1;
+  for (let i = start; i <= text.length; i++) {
+    const c = i === text.length ? 0x2f : text.charCodeAt(i);
+    if (c === 0x3f || c === 0x23 || c === 0x5c) return false;
+    if (c !== 0x2f) continue;
+    const length = i - start;
+    if (length === 0 && i < text.length) return false;
+    if (length === 1 && text.charCodeAt(start) === 0x2e) return false;
+    if (length === 2 && text.charCodeAt(start) === 0x2e && text.charCodeAt(start + 1) === 0x2e) return false;
+    start = i + 1;
+  }
+  return true;
+}
+
+/** Whether parseGrpcSpec would accept `text`, without building anything (see isHttpSpec). */
+export function isGrpcSpec(text: string): boolean {
+  let segments = 0;
+  let globstar = false;
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? 0x2f : text.charCodeAt(i);
+    if (c !== 0x2f) {
+      if (c > 0x7f || GRPC_CODES[c] !== 1) return false;
+      continue;
+    }
+    if (i === start) return false;
+    if (i - start === 2 && text.charCodeAt(start) === 0x2a && text.charCodeAt(start + 1) === 0x2a) globstar = true;
+    segments++;
+    start = i + 1;
+  }
+  return globstar || segments === 2;
+}
+
 /** Whether one spec selects the request (used by explain traces and lint; decisions use the index). */
 export function specMatches(spec: MethodSpec, method: string, path: string, grpcMethod: string | undefined): boolean {
   if (spec.kind === 'grpc') return grpcMethod !== undefined && matchSegments(spec.segments, 0, grpcMethod, 0);

@@ -45,6 +45,20 @@ function parseSpiffePatternText(text: string): Parsed<SpiffePattern> {
   };
 }
 
+/**
+ * Whether parseSpiffePattern would accept `text`, without building the pattern: validation only
+ * needs the answer, and compiling builds it later (see method-spec.ts's isHttpSpec).
+ */
+export function isSpiffePattern(text: string): boolean {
+  if (!text.startsWith(SCHEME)) return false;
+  const slash = text.indexOf('/', SCHEME.length);
+  if (slash === -1) return false;
+  const trustDomain = text.slice(SCHEME.length, slash);
+  if (trustDomain.includes('*') || checkTrustDomain(trustDomain) !== undefined) return false;
+  const path = text.slice(slash);
+  return checkPath(path.includes('*') ? path.replaceAll('*', 'x') : path) === undefined;
+}
+
 /** Whether an identity (trust domain + '/path', both already valid) matches the pattern. */
 export function spiffeMatches(p: SpiffePattern, trustDomain: string, path: string): boolean {
   if (trustDomain !== p.trustDomain) return false;

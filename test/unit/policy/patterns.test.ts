@@ -4,10 +4,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildMethodIndex } from '../../../src/policy/method-index.js';
-import { parseGrpcSpec, parseHttpSpec, specMatches } from '../../../src/policy/method-spec.js';
+import { isGrpcSpec, isHttpSpec, parseGrpcSpec, parseHttpSpec, specMatches } from '../../../src/policy/method-spec.js';
 import type { MethodSpec } from '../../../src/policy/method-spec.js';
 import { compileGlob, compileSegments, globHolds, matchSegments } from '../../../src/policy/patterns.js';
-import { isDomainWide, parseSpiffePattern, spiffeMatches } from '../../../src/policy/spiffe-pattern.js';
+import { isDomainWide, isSpiffePattern, parseSpiffePattern, spiffeMatches } from '../../../src/policy/spiffe-pattern.js';
 import { fuzzParams, fuzzRuns } from '../../fuzz/runs.js';
 
 function http(text: string): MethodSpec {
@@ -105,9 +105,42 @@ describe('method specs', () => {
   it('accepts ** in gRPC specs', () => {
     expect(specMatches(grpc('pkg.Svc/**'), 'POST', '', 'pkg.Svc/Any')).toBe(true);
   });
+
+  // Validation only checks method items (isHttpSpec, isGrpcSpec) and compiling parses them later:
+  // a text the check accepts and the parser refuses would reach the compiler unvalidated.
+  it('checks a method item exactly as the parser judges it', () => {
+    const char = fc.constantFrom(...'GETPOST|*/ .-?#\\\tv1aA_~`^é\u00a0\u0000:;"'.split(''), 'HEAD', '/v1/', '..', '.', '//', '**', 'pkg.S/');
+    const text = fc.array(char, { maxLength: 12 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(isHttpSpec(t), `http ${JSON.stringify(t)}`).toBe(parseHttpSpec(t).ok);
+        expect(isGrpcSpec(t), `grpc ${JSON.stringify(t)}`).toBe(parseGrpcSpec(t).ok);
+      }),
+      fuzzParams(fuzzRuns(5000)),
+    );
+    const cases = ['GET /v1/x', '* /', 'GET|HEAD /a/', 'GET /a/./b', 'GET /a/..', 'GET //a', 'GET /a?b', '|GET /a', 'GET| /a', 'GET /a#', 'pkg.S/Get*', 'pkg.S/**', '/pkg.S/Get', 'pkg.S/', 'p/q/r', '**'];
+    for (const t of cases) {
+      expect(isHttpSpec(t), t).toBe(parseHttpSpec(t).ok);
+      expect(isGrpcSpec(t), t).toBe(parseGrpcSpec(t).ok);
+    }
+  });
 });
 
 describe('SPIFFE patterns', () => {
+  it('checks a pattern exactly as the parser judges it (validation checks, compiling parses)', () => {
+    const piece = fc.constantFrom('spiffe://', 'SPIFFE://', 'example.org', 'Ex', '*', '**', '/', '/ns', '/a*', '.', '..', '//', '-', '_', '%', 'é', ' ', ':', '@');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const t = pieces.join('');
+        expect(isSpiffePattern(t), JSON.stringify(t)).toBe(parseSpiffePattern(t).ok);
+      }),
+      fuzzParams(fuzzRuns(5000)),
+    );
+    for (const t of ['spiffe://example.org/ns/*', 'spiffe://example.org', 'spiffe://*.org/a', 'spiffe://example.org/', 'spiffe://example.org/a/../b', 'spiffe://Example.org/a']) {
+      expect(isSpiffePattern(t), t).toBe(parseSpiffePattern(t).ok);
+    }
+  });
+
   const match = (pattern: string, id: string) => {
     const p = parseSpiffePattern(pattern);
     if (!p.ok) throw new Error(p.error);
