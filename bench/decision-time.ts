@@ -3,6 +3,7 @@
 // The time covers decode → identity → decision → response object → recording (audit, metrics,
 // inventory): everything tollgate does per Check besides the gRPC transport.
 
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -48,15 +49,35 @@ function coldWires(fx: Fixtures, count: number, serialBase: number): unknown[] {
   return wires;
 }
 
-async function timeCold(tg: InProcess, wires: readonly unknown[]): Promise<Summary> {
-  const us = new Float64Array(wires.length);
-  for (let i = 0; i < wires.length; i++) {
+/**
+ * What T4's tail can be on this machine: one bare ES256 verification (the signature part of a
+ * cold check, nothing of tollgate's), timed exactly as timeCold times a check, in the same process.
+ */
+function timeBareVerification(fx: Fixtures, calls: number): Promise<Summary> {
+  const key = createPrivateKey(fx.key.privatePem);
+  const publicKey = createPublicKey(key);
+  const data = Buffer.from(new TokenSigner(fx.key.privatePem).sign({ ...COLD_TOKEN, serial: 1, iat: Math.floor(Date.now() / 1000) }));
+  const signature = sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+  const verifier = { key: publicKey, dsaEncoding: 'ieee-p1363' } as const;
+  return timeEach(calls, () => {
+    if (!verify('sha256', data, verifier, signature)) throw new Error('bench: the probe signature does not verify');
+  });
+}
+
+async function timeEach(calls: number, once: () => unknown): Promise<Summary> {
+  const us = new Float64Array(calls);
+  for (let i = 0; i < calls; i++) {
     await yieldToLoop();
     const t0 = process.hrtime.bigint();
-    await tg.check(wires[i]);
+    await once();
     us[i] = Number(process.hrtime.bigint() - t0) / 1000;
   }
   return summarize(us);
+}
+
+async function timeCold(tg: InProcess, wires: readonly unknown[]): Promise<Summary> {
+  let i = 0;
+  return timeEach(wires.length, () => tg.check(wires[i++]));
 }
 
 export interface DecisionTimes {
@@ -64,6 +85,8 @@ export interface DecisionTimes {
   readonly warm: Summary;
   /** T4: a new ES256 token per call (signature verified each time). */
   readonly cold: Summary;
+  /** Beside T4: one bare ES256 verification timed the same way (the machine's own tail). */
+  readonly bareVerification: Summary;
   /** T5: decision cache off (every call decides afresh), the 10-rule policy… */
   readonly smallUncached: Summary;
   /** …and the 100 × 100-rule policy. */
@@ -74,18 +97,21 @@ export async function measureDecisionTimes(fx: Fixtures, scale: { calls: number;
   const small = await startInProcess({ policies: fx.policies.small });
   let warm: Summary;
   let cold: Summary;
+  let bareVerification: Summary;
   try {
     warm = await timeCalls(small, fx.warm.frames, scale.calls, Math.min(20_000, scale.calls));
     log(`  T3 warm: p50 ${warm.p50.toFixed(2)} µs, p99 ${warm.p99.toFixed(2)} µs`);
     await timeCold(small, coldWires(fx, 200, 5_000_000));
     cold = await timeCold(small, coldWires(fx, scale.coldCalls, 5_100_000));
     log(`  T4 cold token: p50 ${cold.p50.toFixed(1)} µs, p99 ${cold.p99.toFixed(1)} µs`);
+    bareVerification = await timeBareVerification(fx, scale.coldCalls);
+    log(`  one bare ES256 verification: p50 ${bareVerification.p50.toFixed(1)} µs, p99 ${bareVerification.p99.toFixed(1)} µs`);
   } finally {
     await small.close();
   }
   const { small: smallUncached, large: largeUncached } = await uncachedPair(fx, scale.calls);
   log(`  T5 uncached p50: 10 rules ${smallUncached.p50.toFixed(2)} µs, 100×100 rules ${largeUncached.p50.toFixed(2)} µs`);
-  return { warm, cold, smallUncached, largeUncached };
+  return { warm, cold, bareVerification, smallUncached, largeUncached };
 }
 
 /** Alternating rounds of the T5 pair; the figure is the median of the rounds' percentiles. */

@@ -62,7 +62,9 @@ function serverSide(m: Measured): Figure[] {
   const d = m.decision;
   if (d) {
     out.push({ id: 'T3', figure: 'decision time, warm, p50 / p99', value: `${us(d.warm.p50)} / ${us(d.warm.p99)}`, target: '≤ 10 µs / ≤ 50 µs', pass: d.warm.p50 <= 10 && d.warm.p99 <= 50 });
-    out.push({ id: 'T4', figure: 'decision time, cold ES256 token, p99', value: us(d.cold.p99), target: '≤ 300 µs', pass: d.cold.p99 <= 300 });
+    const bare = d.bareVerification;
+    const probe = `p50 ${us(d.cold.p50)}; one bare ES256 verification, timed alike in the same process: p50 ${us(bare.p50)}, p99 ${us(bare.p99)}`;
+    out.push({ id: 'T4', figure: `decision time, cold ES256 token, p99 (${probe})`, value: us(d.cold.p99), target: '≤ 300 µs', pass: d.cold.p99 <= 300 });
     const ratio = d.largeUncached.p50 / d.smallUncached.p50;
     out.push({ id: 'T5', figure: `decision p50 uncached, 100 × 100 rules ÷ 10 rules, median of 5 alternating rounds (${us(d.largeUncached.p50)} ÷ ${us(d.smallUncached.p50)})`, value: near(ratio, 1.2), target: '≤ 1.2', pass: ratio <= 1.2 });
   }
