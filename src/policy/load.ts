@@ -86,7 +86,8 @@ export async function loadPolicyDir(dir: string, options: LoadOptions = {}): Pro
     return { ok: false, problems: [problem(dir, START, 'error', `internal error while loading: ${(err as Error).message}`)] };
   } finally {
     // The compiled set keeps what it uses; the memos would keep every older set's too. A set still
-    // to be compiled reads them (validation parsed every pattern) and forgets them when done.
+    // to be compiled keeps them for its services, which share patterns, and for its lint; the
+    // store's lint, which follows the compile, forgets them.
     if (!compiling) forgetMemos();
   }
 }
@@ -232,7 +233,7 @@ function buildSet(dir: string, names: readonly string[], trust: TrustConfig, ser
     pending.set(doc.service, { compile: () => compileService(doc, source, trust), uncompiled: () => uncompiledService(doc, source) });
     if (doc.spiffeId !== undefined) destinations.set(doc.spiffeId, doc.service);
   }
-  const table = new ServiceTable(pending, lazily ? forgetMemos : undefined);
+  const table = new ServiceTable(pending);
   // Compiled at once, a set whose compile fails (a bug) fails to load, as it always did.
   const failed = lazily ? undefined : table.compileAll()[0];
   if (failed !== undefined) throw failed.error;

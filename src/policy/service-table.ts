@@ -22,14 +22,11 @@ export class ServiceTable implements ReadonlyMap<string, CompiledService> {
   readonly #pending: Map<string, PendingService>;
   readonly #compiled = new Map<string, CompiledService>();
   readonly #failures: CompileFailure[] = [];
-  readonly #onCompiled: () => void;
 
-  /** `pending`: in file order, which is the order of iteration. `onCompiled`: once, when none is left. */
-  constructor(pending: Map<string, PendingService>, onCompiled: () => void = () => undefined) {
+  /** `pending`: in file order, which is the order of iteration. */
+  constructor(pending: Map<string, PendingService>) {
     this.#names = Object.freeze([...pending.keys()]);
     this.#pending = pending;
-    this.#onCompiled = onCompiled;
-    if (pending.size === 0) onCompiled();
   }
 
   get size(): number {
@@ -96,17 +93,28 @@ export class ServiceTable implements ReadonlyMap<string, CompiledService> {
   #compile(name: string): CompiledService | undefined {
     const pending = this.#pending.get(name);
     if (pending === undefined) return undefined;
+    this.#pending.delete(name);
     let service: CompiledService;
     try {
       service = pending.compile();
     } catch (err) {
       this.#failures.push({ service: name, error: err instanceof Error ? err : new Error(String(err)) });
-      service = pending.uncompiled();
+      service = standIn(name, pending);
     }
     this.#compiled.set(name, service);
-    this.#pending.delete(name);
-    if (this.#pending.size === 0) this.#onCompiled();
     return service;
+  }
+}
+
+/** The uncompiled service, or, should even that throw, one with the name alone: never a throw. */
+function standIn(name: string, pending: PendingService): CompiledService {
+  try {
+    return pending.uncompiled();
+  } catch {
+    return Object.freeze({
+      name, spiffeId: undefined, audience: name, mode: 'enforce', forwardToken: false,
+      position: Object.freeze({ file: '', line: 1, col: 1 }), rules: Object.freeze([]),
+    });
   }
 }
 

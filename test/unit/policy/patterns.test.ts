@@ -118,6 +118,14 @@ describe('method specs', () => {
       }),
       fuzzParams(fuzzRuns(5000)),
     );
+    // Every ASCII character in every part of a method item, and a few beyond.
+    const chars = [...Array.from({ length: 128 }, (_, c) => String.fromCharCode(c)), '\u00e9', '\u00a0', '\u2028', '\ud83d\ude00'];
+    const httpAt = (ch: string) => [`${ch}`, `GE${ch}T /a`, `${ch}GET /a`, `GET${ch} /a`, `GET|${ch} /a`, `GET /a${ch}b`, `GET /${ch}`, `GET /a/${ch}`, `GET ${ch}/a`, `* /${ch}${ch}`];
+    const grpcAt = (ch: string) => [`p${ch}.S/Get`, `p.S/G${ch}t`, `${ch}p.S/Get`, `p.S/Get${ch}`, `p.S/${ch}`, `${ch}/${ch}`, `p.S${ch}Get`];
+    for (const ch of chars) {
+      for (const t of httpAt(ch)) expect(isHttpSpec(t), `http ${JSON.stringify(t)}`).toBe(parseHttpSpec(t).ok);
+      for (const t of grpcAt(ch)) expect(isGrpcSpec(t), `grpc ${JSON.stringify(t)}`).toBe(parseGrpcSpec(t).ok);
+    }
     const cases = ['GET /v1/x', '* /', 'GET|HEAD /a/', 'GET /a/./b', 'GET /a/..', 'GET //a', 'GET /a?b', '|GET /a', 'GET| /a', 'GET /a#', 'pkg.S/Get*', 'pkg.S/**', '/pkg.S/Get', 'pkg.S/', 'p/q/r', '**'];
     for (const t of cases) {
       expect(isHttpSpec(t), t).toBe(parseHttpSpec(t).ok);

@@ -65,18 +65,24 @@ describe('ServiceTable', () => {
     expect(compiled).toHaveLength(3);
   });
 
-  it('compiles one service per compileNext() and says when it is done, once', () => {
+  it('compiles one service per compileNext() in file order and says whether any is left', () => {
     const { pending, compiled } = fakes(['a', 'b']);
-    let done = 0;
-    const table = new ServiceTable(pending, () => done++);
+    const table = new ServiceTable(pending);
     expect(table.compileNext()).toBe(true);
-    expect([compiled, done]).toEqual([['a'], 0]);
+    expect(compiled).toEqual(['a']);
     expect(table.compileNext()).toBe(false);
-    expect([compiled, done, table.pending]).toEqual([['a', 'b'], 1, 0]);
+    expect([compiled, table.pending]).toEqual([['a', 'b'], 0]);
     expect(table.compileNext()).toBe(false);
-    expect(done).toBe(1);
-    expect(new ServiceTable(new Map(), () => done++).pending).toBe(0);
-    expect(done).toBe(2);
+    expect(compiled).toEqual(['a', 'b']);
+    expect(new ServiceTable(new Map()).compileNext()).toBe(false);
+  });
+
+  it('never throws, even if the stand-in cannot be made', () => {
+    const table = new ServiceTable(new Map([['x', { compile: () => { throw new Error('a'); }, uncompiled: () => { throw new Error('b'); } }]]));
+    const x = table.get('x');
+    expect([x?.name, x?.rules.length, x !== undefined && isEngineService(x)]).toEqual(['x', 0, false]);
+    expect(table.failures.map((f) => f.error.message)).toEqual(['a']);
+    expect(table.get('x')).toBe(x);
   });
 
   it('answers a service whose compile throws with a stand-in that has no index (so decide denies internal_error)', () => {

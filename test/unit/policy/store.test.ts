@@ -111,6 +111,32 @@ describe('policy store', () => {
     expect(logger.error).not.toHaveBeenCalled();
   });
 
+  it('stops compiling a set once a reload has replaced it, and on close()', async () => {
+    vi.useFakeTimers({ toFake: ['setImmediate'] });
+    try {
+      const dir = await policyDir({ 'trust.yaml': TRUST, 'a.yaml': service('a'), 'b.yaml': service('b'), 'c.yaml': service('c') });
+      const { store, logger } = harness(dir);
+      expect(await store.load()).toEqual({ ok: true, generation: 1 });
+      const first = store.current().services as ServiceTable;
+      vi.runOnlyPendingTimers(); // the pass starts: one service per turn
+      expect(first.pending).toBe(2);
+      expect(await store.load()).toEqual({ ok: true, generation: 2 });
+      const second = store.current().services as ServiceTable;
+      vi.runAllTimers();
+      expect([first.pending, second.pending]).toEqual([2, 0]);
+      const compiled = logger.info.mock.calls.filter((c) => c[1] === 'policy set compiled').map((c) => c[0] as object);
+      expect(compiled).toEqual([expect.objectContaining({ generation: 2, services: 3 })]);
+      expect(await store.load()).toEqual({ ok: true, generation: 3 });
+      const third = store.current().services as ServiceTable;
+      store.close();
+      vi.runAllTimers();
+      expect(third.pending).toBe(3);
+      expect(logger.info.mock.calls.filter((c) => c[1] === 'policy set linted').map((c) => (c[0] as { generation: number }).generation)).toEqual([1, 2]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('serves the empty snapshot (generation 0, no services) before the first load', async () => {
     const { store } = harness(await policyDir({ 'trust.yaml': TRUST }));
     expect(store.current()).toBe(EMPTY_SNAPSHOT);
