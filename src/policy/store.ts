@@ -1,6 +1,7 @@
 // Holds the policy snapshot in force and replaces it: load() builds and validates the whole new
 // set, then swaps one reference (its services compiled on first use, the rest in the background
-// after the swap); on any problem the last good set stays and each problem is logged with file:line:col. watch() reloads on changes in the policy dir or JWKS files.
+// after the swap); on any problem the last good set stays and each problem is logged with
+// file:line:col. watch() reloads on changes in the policy dir or JWKS files.
 // Deciding is not its business; it only hands out the current snapshot.
 
 import path from 'node:path';
@@ -169,7 +170,11 @@ class Store implements PolicyStore {
         setImmediate(step);
         return;
       }
-      if (table instanceof ServiceTable) this.#logCompiled(table, snapshot.generation, performance.now() - started);
+      try {
+        if (table instanceof ServiceTable) this.#logCompiled(table, snapshot.generation, performance.now() - started);
+      } catch {
+        // A logger that throws must not take the process down from this timer; linting goes on.
+      }
       this.#logWarnings(lint, snapshot.generation);
     };
     step();
