@@ -3,7 +3,7 @@
 // makes of proto-loader's object (header order included), and Envoy's requests are read directly.
 
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckRequest, UNDECODABLE } from '../../../src/ext-authz/decode.js';
 import { readCheckRequest } from '../../../src/ext-authz/read-request.js';
 import { authorizationService } from '../../../src/ext-authz/proto.js';
@@ -136,6 +136,10 @@ describe('readCheckRequest, property', () => {
   let world: World;
   beforeAll(async () => {
     world = await createWorld();
+  });
+  // The world's CA and policy directories live in the temp dir; leave none behind.
+  afterAll(async () => {
+    await world?.cleanup();
   });
   const runs = fuzzRuns(300);
 
