@@ -1,13 +1,14 @@
 // Audit lines gathered and handed to the destination together: one write and one syscall (a
 // thread-pool round trip, ~10 µs of CPU) per batch instead of per line. Each line is encoded
 // (or copied) straight into the batch's buffer, once. A batch goes out when it reaches FLUSH_BYTES or
-// FLUSH_DELAY_MS after its first line, whichever comes first; flush() hands over at once.
+// FLUSH_DELAY_MS after its first line, whichever comes first; flush() hands over at once. Lines
+// arrive here after their responses (audit.ts formats the records of a loop turn in its check phase).
 
 export type BatchSink = (bytes: Buffer, lines: number) => void;
 
 /** A batch this large goes out at once (about 25 lines). */
 export const FLUSH_BYTES = 16 * 1024;
-/** Longest a line waits in a batch (the audit trail lags the decision by at most this). */
+/** Longest a line waits in a batch (the trail lags the decision by at most this plus one loop turn). */
 export const FLUSH_DELAY_MS = 20;
 /** Room for a batch: a full batch plus one more long line. */
 const BATCH_CAPACITY = 2 * FLUSH_BYTES;

@@ -1,7 +1,7 @@
 // The audit trail (product.md §5): one JSON line per decision through the pino logger `audit`, on
-// an asynchronous destination (stdout or a file). Denies always, allows sampled. When the
-// destination cannot keep up, lines are dropped and counted; writable() tells a fail-closed
-// handler when to deny. It does not decide anything and never throws on the request path.
+// an asynchronous destination (stdout or a file), formatted after the response. Denies always,
+// allows sampled. When the destination cannot keep up, lines are dropped and counted; writable()
+// tells a fail-closed handler when to deny. It does not decide anything and never throws on the request path.
 
 import { pino } from 'pino';
 import { auditLine } from './audit-json.js';
@@ -133,7 +133,7 @@ class AuditTrail implements AuditLog {
   #handOver(bytes: Buffer, lines: number): void {
     const t = this.#t;
     if (t.state.closed || t.state.dead) {
-      this.#metrics?.auditDropped(lines);
+      this.#count(lines);
       return;
     }
     // A batch that would overflow the buffer goes line by line, so that only the lines that do
@@ -148,7 +148,7 @@ class AuditTrail implements AuditLog {
       if (t.owned) t.state.pending += bytes.length;
       t.dest.write(t.owned ? bytes : bytes.toString('utf8'));
     } catch {
-      this.#metrics?.auditDropped(lines);
+      this.#count(lines);
     }
   }
 
@@ -157,22 +157,56 @@ class AuditTrail implements AuditLog {
     const t = this.#t;
     if (rec.decision.verdict === 'allow' && t.sampleAllow < 1 && !(this.#random() < t.sampleAllow)) return;
     if (t.state.closed || t.state.dead) {
-      this.#metrics?.auditDropped(1);
+      this.#count(1);
       return;
     }
+    // Formatted after the response: the records of one turn of the event loop are queued and
+    // written in its check phase (setImmediate), so no Check waits for its own line or for the
+    // lines of the checks before it. Records are immutable values; flush() and close() drain first.
+    this.#queued.push(rec);
+    if (this.#queued.length === 1) setImmediate(this.#drain);
+  }
+
+  readonly #queued: DecisionRecord[] = [];
+  /** Bytes of the last line formatted: what writable() assumes for each line still queued. */
+  #lineBytes = 1024;
+
+  /** Formats every queued record into the batch. Never throws (it runs from setImmediate). */
+  readonly #drain = (): void => {
+    const queued = this.#queued;
+    try {
+      for (let i = 0; i < queued.length; i++) this.#format(queued[i] as DecisionRecord);
+    } finally {
+      queued.length = 0;
+    }
+  };
+
+  #format(rec: DecisionRecord): void {
     try {
       // The line pino's logger.info(auditFields(rec)) writes, serialized directly (audit-json.ts)
       // and handed to the same destination: pino's serializer was the largest cost of a Check.
-      this.#batch.add(auditLine(t.prefix, rec));
+      const line = auditLine(this.#t.prefix, rec);
+      this.#lineBytes = line.length;
+      this.#batch.add(line);
     } catch {
-      this.#metrics?.auditDropped(1);
+      this.#count(1);
+    }
+  }
+
+  /** Lines dropped, counted; counting must not throw either. */
+  #count(lines: number): void {
+    try {
+      this.#metrics?.auditDropped(lines);
+    } catch {
+      // A failing metric must not stop the audit trail.
     }
   }
 
   writable(): boolean {
     if (!this.#failClosed) return true;
     const { state, owned, headroom, bufferBytes } = this.#t;
-    const full = owned && state.pending + this.#batch.pendingBytes + headroom > bufferBytes;
+    const queued = this.#queued.length * this.#lineBytes;
+    const full = owned && state.pending + this.#batch.pendingBytes + queued + headroom > bufferBytes;
     return !state.closed && !state.dead && !state.errored && !full;
   }
 
@@ -181,6 +215,7 @@ class AuditTrail implements AuditLog {
   }
 
   flush(): Promise<void> {
+    this.#drain();
     this.#batch.flush();
     return waitFlushed(this.#t.events, this.#t.state, this.#t.owned);
   }
@@ -193,6 +228,7 @@ class AuditTrail implements AuditLog {
   async close(): Promise<void> {
     const { state, events, dest, owned } = this.#t;
     if (state.closed) return;
+    this.#drain();
     this.#batch.flush();
     await waitFlushed(events, state, owned);
     state.closed = true;

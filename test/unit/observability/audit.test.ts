@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../../src/observability/audit.js';
 import { MAX_FIELD_CHARS } from '../../../src/observability/audit-line.js';
-import { createMetrics } from '../../../src/observability/metrics.js';
+import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
 import { Capture, metricValue } from './capture.js';
 import { SECRET_COOKIE, SECRET_QUERY, SECRET_TOKEN, decision, denied, identity, record, request, token } from './fixtures.js';
 
@@ -89,6 +89,37 @@ describe('audit line', () => {
     const path = (out.lines()[0]!.request as { path: string }).path;
     expect(path.length).toBeLessThan(MAX_FIELD_CHARS + 20);
     expect(path.endsWith('[truncated]')).toBe(true);
+  });
+});
+
+describe('after the response', () => {
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('formats a turn\'s lines once the turn ends, and they reach the destination in order without flush()', async () => {
+    const out = new Capture();
+    const audit = createAuditLog({ stream: out });
+    audit.write(record({ decisionId: 'a' }));
+    audit.write(record({ decisionId: 'b', decision: denied('not_allowed') }));
+    await turn();
+    audit.write(record({ decisionId: 'c' }));
+    // The batch's own timer hands them over (20 ms); bounded wait, no flush().
+    for (let i = 0; i < 100 && out.lines().length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(out.lines().map((l) => l.decision_id)).toEqual(['a', 'b', 'c']);
+    await audit.close();
+  });
+
+  it('survives a line that cannot be formatted and a metric that throws while counting it', async () => {
+    const out = new Capture();
+    const metrics = { auditDropped: () => { throw new Error('metric down'); } } as unknown as Metrics;
+    const audit = createAuditLog({ stream: out, metrics });
+    const broken = { ...decision() };
+    Object.defineProperty(broken, 'detail', { enumerable: true, get: () => { throw new Error('no detail'); } });
+    audit.write(record({ decisionId: 'broken', decision: broken, request: request({ rawPath: '/a"b' }) }));
+    audit.write(record({ decisionId: 'after' }));
+    // Formatted from setImmediate: anything thrown there would be an uncaught exception (the test fails).
+    await turn();
+    await audit.flush();
+    expect(out.lines().map((l) => l.decision_id)).toEqual(['after']);
   });
 });
 
