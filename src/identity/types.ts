@@ -32,7 +32,7 @@ export interface VerifiedToken {
   readonly claims: Readonly<Record<string, unknown>>;
   /** For JWT-SVID issuers: the SPIFFE ID in `sub`, which is the caller's identity. */
   readonly svid: PeerIdentity | undefined;
-  /** A short hash of the token string: stable cache key, safe to log. Never the token itself. */
+  /** This verification's mark in the decision cache's key (jwt.ts): unique in the process, never the token. */
   readonly fingerprint: string;
 }
 

@@ -72,6 +72,16 @@ describe('identify', () => {
     expect(rec.cache).toEqual(['miss', 'hit']);
   });
 
+  it('marks every verified token apart for the decision cache, even with the same claims', async () => {
+    const [a, b] = [await token({ jti: 'same-jti' }), await token({ jti: 'same-jti' })];
+    expect(a).not.toBe(b); // ECDSA signatures differ
+    const first = await run(bearer(a));
+    const second = await run(bearer(b));
+    expect(first.token?.sub).toBe(second.token?.sub);
+    expect(first.token?.fingerprint).toBeTruthy();
+    expect(second.token?.fingerprint).not.toBe(first.token?.fingerprint);
+  });
+
   it('answers synchronously when no token is presented', () => {
     const id = run({ principal: 'spiffe://example.org/ns/a/sa/b' });
     expect(id).toEqual({ peer: { spiffeId: 'spiffe://example.org/ns/a/sa/b', trustDomain: 'example.org', path: '/ns/a/sa/b', source: 'principal' },
