@@ -1,7 +1,8 @@
 // The audit trail (product.md §5): one JSON line per decision through the pino logger `audit`, on
-// an asynchronous destination (stdout or a file), formatted after the response. Denies always,
-// allows sampled. When the destination cannot keep up, lines are dropped and counted; writable()
-// tells a fail-closed handler when to deny. It does not decide anything and never throws on the request path.
+// an asynchronous destination (stdout or a file), formatted after the response unless fail-closed.
+// Denies always, allows sampled. When the destination cannot keep up, lines are dropped and
+// counted; writable() tells a fail-closed handler when to deny. It does not decide anything and
+// never throws on the request path.
 
 import { pino } from 'pino';
 import { auditLine } from './audit-json.js';
@@ -160,16 +161,20 @@ class AuditTrail implements AuditLog {
       this.#count(1);
       return;
     }
-    // Formatted after the response: the records of one turn of the event loop are queued and
-    // written in its check phase (setImmediate), so no Check waits for its own line or for the
+    // Fail-closed: formatted at once, so that writable() counts every line exactly (a queued
+    // line's size is not known; a request can make it ~20 KiB).
+    if (this.#failClosed) {
+      this.#format(rec);
+      return;
+    }
+    // Otherwise after the response: the records of one turn of the event loop are queued and
+    // formatted in its check phase (setImmediate), so no Check waits for its own line or for the
     // lines of the checks before it. Records are immutable values; flush() and close() drain first.
     this.#queued.push(rec);
     if (this.#queued.length === 1) setImmediate(this.#drain);
   }
 
   readonly #queued: DecisionRecord[] = [];
-  /** Bytes of the last line formatted: what writable() assumes for each line still queued. */
-  #lineBytes = 1024;
 
   /** Formats every queued record into the batch. Never throws (it runs from setImmediate). */
   readonly #drain = (): void => {
@@ -185,9 +190,7 @@ class AuditTrail implements AuditLog {
     try {
       // The line pino's logger.info(auditFields(rec)) writes, serialized directly (audit-json.ts)
       // and handed to the same destination: pino's serializer was the largest cost of a Check.
-      const line = auditLine(this.#t.prefix, rec);
-      this.#lineBytes = line.length;
-      this.#batch.add(line);
+      this.#batch.add(auditLine(this.#t.prefix, rec));
     } catch {
       this.#count(1);
     }
@@ -205,8 +208,7 @@ class AuditTrail implements AuditLog {
   writable(): boolean {
     if (!this.#failClosed) return true;
     const { state, owned, headroom, bufferBytes } = this.#t;
-    const queued = this.#queued.length * this.#lineBytes;
-    const full = owned && state.pending + this.#batch.pendingBytes + queued + headroom > bufferBytes;
+    const full = owned && state.pending + this.#batch.pendingBytes + headroom > bufferBytes;
     return !state.closed && !state.dead && !state.errored && !full;
   }
 

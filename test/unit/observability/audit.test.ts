@@ -1,8 +1,9 @@
 import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuditLog } from '../../../src/observability/audit.js';
+import { FLUSH_DELAY_MS } from '../../../src/observability/audit-batch.js';
 import { MAX_FIELD_CHARS } from '../../../src/observability/audit-line.js';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
 import { Capture, metricValue } from './capture.js';
@@ -96,16 +97,24 @@ describe('after the response', () => {
   const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
   it('formats a turn\'s lines once the turn ends, and they reach the destination in order without flush()', async () => {
-    const out = new Capture();
-    const audit = createAuditLog({ stream: out });
-    audit.write(record({ decisionId: 'a' }));
-    audit.write(record({ decisionId: 'b', decision: denied('not_allowed') }));
-    await turn();
-    audit.write(record({ decisionId: 'c' }));
-    // The batch's own timer hands them over (20 ms); bounded wait, no flush().
-    for (let i = 0; i < 100 && out.lines().length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(out.lines().map((l) => l.decision_id)).toEqual(['a', 'b', 'c']);
-    await audit.close();
+    // Only the batch's timer is faked: the drain runs on the real setImmediate.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const out = new Capture();
+      const audit = createAuditLog({ stream: out });
+      audit.write(record({ decisionId: 'a' }));
+      audit.write(record({ decisionId: 'b', decision: denied('not_allowed') }));
+      expect(out.lines()).toEqual([]);
+      await turn();
+      audit.write(record({ decisionId: 'c' }));
+      await turn();
+      expect(out.lines()).toEqual([]);
+      vi.advanceTimersByTime(FLUSH_DELAY_MS);
+      expect(out.lines().map((l) => l.decision_id)).toEqual(['a', 'b', 'c']);
+      await audit.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('survives a line that cannot be formatted and a metric that throws while counting it', async () => {
