@@ -233,6 +233,10 @@ class AuditTrail implements AuditLog {
     this.#drain();
     this.#batch.flush();
     await waitFlushed(events, state, owned);
+    // Lines of checks that ended while that was written (a forced shutdown's last in-flight
+    // checks): handed over now, and written by the stream's end below.
+    this.#drain();
+    this.#batch.flush();
     state.closed = true;
     const failed = state.errored || state.dead;
     // What a failing destination still holds cannot be written: give it up (see abandon()).

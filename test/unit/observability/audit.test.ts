@@ -238,6 +238,18 @@ describe('file destination', () => {
     expect(await metricValue(metrics.registry, 'tollgate_audit_dropped_total')).toBe(1);
   });
 
+  it('writes a line that arrives while close() is writing the others', async () => {
+    const file = join(dir, 'audit.log');
+    const audit = createAuditLog({ file });
+    await audit.ready();
+    audit.write(record({ decisionId: 'early' }));
+    const closing = audit.close();
+    audit.write(record({ decisionId: 'late' }));
+    await closing;
+    const ids = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { decision_id: string }).decision_id);
+    expect(ids).toEqual(['early', 'late']);
+  });
+
   it('counts a line written after close() as dropped instead of throwing', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const audit = createAuditLog({ file: join(dir, 'audit.log'), metrics });
